@@ -1,0 +1,161 @@
+/* Request scheduling (semantics.md 2): one request at a time per client,
+ * clients served round robin, continuations resumed once per update before new
+ * requests, and the time spent per update bounded by max_time_per_update.
+ *
+ * Unlike the reference, which busy-polls sockets inside its update when
+ * blocking_recv is on, requests that arrive between updates are answered at
+ * once while this update's budget lasts: the same behaviour for a client,
+ * without spinning. */
+#include "core/server_internal.h"
+#include "net/framing.h"
+#include "net/handshake.h"
+#include "util/clock.h"
+
+#include <stdlib.h>
+
+void scheduler_add_client(krpc_server *srv, kclient *c) {
+    if (!srv->ring) {
+        c->prev = c->next = c;
+        srv->ring = c;
+    } else {
+        kclient *tail = srv->ring->prev;
+        c->prev = tail;
+        c->next = srv->ring;
+        tail->next = c;
+        srv->ring->prev = c;
+    }
+    c->in_ring = true;
+}
+
+void scheduler_remove_client(krpc_server *srv, kclient *c) {
+    if (c->active) {
+        /* a request still executing is dropped without a response */
+        request_free(c->active);
+        c->active = NULL;
+    }
+    if (!c->in_ring)
+        return;
+    c->in_ring = false;
+    if (c->next == c) {
+        srv->ring = NULL;
+    } else {
+        c->prev->next = c->next;
+        c->next->prev = c->prev;
+        if (srv->ring == c)
+            srv->ring = c->next;
+    }
+    c->prev = c->next = NULL;
+}
+
+static bool over_budget(krpc_server *srv) {
+    return srv->exec_ns_this_update >= (uint64_t)srv->max_time_per_update_us * 1000u;
+}
+
+/* Run a request (new or resumed); answer it if it finished. */
+static void run(krpc_server *srv, kclient *c, krequest *req) {
+    uint64_t t0 = clock_now_ns();
+    bool done = request_run(srv, req);
+    srv->exec_ns_this_update += clock_now_ns() - t0;
+    srv->status.rpcs_this_update++;
+    c->served_update = srv->update_count;
+    req->last_update = srv->update_count;
+    if (done) {
+        c->active = NULL;
+        request_respond(srv, req);
+        request_free(req);
+        if (c->rpc)
+            conn_resume(c->rpc);
+    } else {
+        c->active = req;
+    }
+}
+
+/* Take the next complete request from a client's buffer and run it. Returns
+ * true if a request was run. The client may be gone afterwards. */
+static bool serve_next(krpc_server *srv, kclient *c) {
+    kconn *conn = c->rpc;
+    if (!conn || c->active || conn->state != CONN_RPC)
+        return false;
+    size_t header, len;
+    frame_status st = frame_parse(conn->in.data, conn->in.len, srv->cfg.max_message_size, &header, &len);
+    if (st == FRAME_INCOMPLETE)
+        return false;
+    if (st != FRAME_OK) {
+        KLOG_WARN(&srv->log, "Client '%s': %s; closing its connection", c->name,
+                  st == FRAME_TOO_LARGE ? "message over the size limit" : "malformed message length");
+        conn_close(conn);
+        return false;
+    }
+    bool malformed;
+    kerror resp_err = {0};
+    uint64_t t0 = clock_now_ns();
+    krequest *req = request_decode(srv, c, conn->in.data + header, len, &malformed, &resp_err, NULL);
+    kbuf_consume(&conn->in, header + len);
+    srv->poll_ns_this_update += clock_now_ns() - t0;
+    if (malformed) {
+        KLOG_WARN(&srv->log, "Client '%s' sent a message that is not a Request; closing its connection",
+                  c->name);
+        conn_close(conn);
+        return false;
+    }
+    if (req->resp_err.set) {
+        respond_error(srv, conn, &req->resp_err);
+        request_free(req);
+        return true;
+    }
+    run(srv, c, req);
+    return true;
+}
+
+static bool may_serve(krpc_server *srv, kclient *c) {
+    if (srv->cfg.one_rpc_per_update && c->served_update == srv->update_count)
+        return false;
+    return !over_budget(srv);
+}
+
+void scheduler_client_input(krpc_server *srv, kclient *c) {
+    kconn *conn = c->rpc;
+    if (!conn)
+        return;
+    if (c->active) {
+        /* its next request waits; stop reading once a whole message is buffered */
+        if (conn->in.len > srv->cfg.max_message_size)
+            conn_pause(conn);
+        return;
+    }
+    if (!srv->running || !srv->cfg.blocking_recv)
+        return; /* served by the next update */
+    while (c->rpc && !c->active && may_serve(srv, c))
+        if (!serve_next(srv, c))
+            break;
+}
+
+void scheduler_rpc_phase(krpc_server *srv) {
+    /* continuations first, each at most once per update */
+    kclient *c = srv->ring;
+    size_t n = srv->nclients;
+    for (size_t i = 0; c && i < n; i++) {
+        kclient *next = c->next;
+        if (c->active && c->active->last_update != srv->update_count && !over_budget(srv))
+            run(srv, c, c->active);
+        c = next;
+        if (!srv->ring)
+            break;
+    }
+    /* then polling passes: at most one new request per client per pass */
+    for (;;) {
+        bool ran = false;
+        c = srv->ring;
+        n = srv->nclients;
+        for (size_t i = 0; c && i < n && !over_budget(srv); i++) {
+            kclient *next = c->next;
+            if (!c->active && may_serve(srv, c) && serve_next(srv, c))
+                ran = true;
+            c = next;
+            if (!srv->ring)
+                break;
+        }
+        if (!ran || srv->cfg.one_rpc_per_update || over_budget(srv))
+            break;
+    }
+}

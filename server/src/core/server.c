@@ -1,0 +1,271 @@
+/* The server object: configuration, start-up, the update tick and the loop
+ * that drives it, shutdown. One thread does all of it (semantics.md 1). */
+#include "core/server_internal.h"
+#include "plugins/loader.h"
+#include "registry/servicedefs.h"
+#include "streams/streams.h"
+#include "util/clock.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef KRPC_VERSION
+#define KRPC_VERSION "0.7.0"
+#endif
+
+const char *krpc_version(void) { return KRPC_VERSION; }
+
+void krpc_server_config_defaults(krpc_server_config *c) {
+    memset(c, 0, sizeof *c);
+    c->one_rpc_per_update = false;
+    c->max_time_per_update_us = 5000;
+    c->adaptive_rate_control = true;
+    c->blocking_recv = true;
+    c->recv_timeout_us = 1000;
+    c->tick_rate = 60;
+    c->max_message_size = 64u << 20;
+    c->max_clients = 10000;
+    c->handshake_timeout_ms = 3000;
+    c->version = NULL;
+    c->game_scene = KRPC_SCENE_SPACE_CENTER;
+    c->log_level = KRPC_LOG_LEVEL_INFO;
+    c->n_endpoints = 1;
+    c->endpoints[0] = (krpc_endpoint_config){KRPC_PROTOCOL_TCP, "127.0.0.1", 50000, 50001};
+}
+
+static void on_stop_async(uv_async_t *a) {
+    krpc_server *srv = a->data;
+    if (srv->running)
+        uv_stop(&srv->loop);
+}
+
+int krpc_server_create(const krpc_server_config *config, krpc_server **out) {
+    if (!config || !out || config->n_endpoints > KRPC_MAX_ENDPOINTS || config->tick_rate < 0)
+        return KRPC_EINVAL;
+    krpc_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return KRPC_ENOMEM;
+    srv->cfg = *config;
+    srv->cfg.version = strdup(config->version ? config->version : KRPC_VERSION);
+    if (!srv->cfg.max_message_size)
+        srv->cfg.max_message_size = 64u << 20;
+    if (!srv->cfg.handshake_timeout_ms)
+        srv->cfg.handshake_timeout_ms = 3000;
+    if (!srv->cfg.tick_rate)
+        srv->cfg.adaptive_rate_control = false; /* no frame pacing */
+    srv->log = (klog){config->log_level, config->log_fn, config->log_data};
+    srv->max_time_per_update_us = config->max_time_per_update_us;
+    srv->game_scene = config->game_scene ? config->game_scene : KRPC_SCENE_SPACE_CENTER;
+    if (uv_loop_init(&srv->loop)) {
+        free((char *)srv->cfg.version);
+        free(srv);
+        return KRPC_EIO;
+    }
+    uv_timer_init(&srv->loop, &srv->tick_timer);
+    srv->tick_timer.data = srv;
+    uv_async_init(&srv->loop, &srv->stop_async, on_stop_async);
+    srv->stop_async.data = srv;
+    uv_unref((uv_handle_t *)&srv->stop_async);
+    registry_init(&srv->registry);
+    arena_init(&srv->stream_scratch);
+    objects_init(&srv->objects);
+    srv->nendpoints = config->n_endpoints;
+    for (size_t i = 0; i < srv->nendpoints; i++) {
+        kendpoint *ep = &srv->endpoints[i];
+        ep->srv = srv;
+        ep->index = i;
+        ep->cfg = config->endpoints[i];
+        ep->address = strdup(ep->cfg.address ? ep->cfg.address : "127.0.0.1");
+    }
+    int rc = krpc_server_add_plugin(srv, &krpc_core_plugin, "built-in");
+    if (rc) {
+        krpc_server_destroy(srv);
+        return rc;
+    }
+    *out = srv;
+    return 0;
+}
+
+int krpc_server_add_plugin(krpc_server *srv, const krpc_plugin *plugin, const char *origin) {
+    if (srv->started)
+        return KRPC_ESTATE;
+    return loader_add(srv, plugin, origin, NULL);
+}
+
+int krpc_server_load_plugin(krpc_server *srv, const char *path) {
+    if (srv->started)
+        return KRPC_ESTATE;
+    return loader_load_file(srv, path);
+}
+
+int krpc_server_load_plugin_dir(krpc_server *srv, const char *dir) {
+    if (srv->started)
+        return KRPC_ESTATE;
+    return loader_load_dir(srv, dir);
+}
+
+int krpc_server_start(krpc_server *srv) {
+    if (srv->started)
+        return KRPC_ESTATE;
+    int rc = loader_init_all(srv);
+    if (rc)
+        return rc;
+    servicedefs_encode(&srv->registry, &srv->services_cache);
+    for (size_t i = 0; i < srv->nendpoints; i++) {
+        rc = tcp_endpoint_start(&srv->endpoints[i]);
+        if (rc)
+            return rc;
+    }
+    srv->started = true;
+    srv->running = true;
+    srv->status.last_update_ns = clock_now_ns();
+    return 0;
+}
+
+uint16_t krpc_server_rpc_port(const krpc_server *srv, size_t endpoint) {
+    return endpoint < srv->nendpoints ? srv->endpoints[endpoint].ports[ROLE_RPC] : 0;
+}
+
+uint16_t krpc_server_stream_port(const krpc_server *srv, size_t endpoint) {
+    return endpoint < srv->nendpoints ? srv->endpoints[endpoint].ports[ROLE_STREAM] : 0;
+}
+
+/* Adaptive rate control (semantics.md 2.4). */
+static void adapt_rate(krpc_server *srv, double dt) {
+    if (!srv->cfg.adaptive_rate_control)
+        return;
+    if (dt > 1.0 / 59) {
+        if (srv->max_time_per_update_us > 1000)
+            srv->max_time_per_update_us -= 100;
+    } else if (srv->status.exec_time_per_rpc_update < 0.001) {
+        srv->max_time_per_update_us = 10000;
+    } else if (srv->max_time_per_update_us < 25000) {
+        srv->max_time_per_update_us += 100;
+    }
+}
+
+void krpc_server_tick(krpc_server *srv) {
+    if (!srv->started)
+        return;
+    uint64_t start = clock_now_ns();
+    double dt = srv->update_start_ns ? (double)(start - srv->update_start_ns) / 1e9 : 1.0 / 60;
+    srv->update_start_ns = start;
+    double step = srv->cfg.tick_rate > 0 ? 1.0 / srv->cfg.tick_rate : 1.0 / 60;
+    for (size_t i = 0; i < srv->registry.nplugins; i++) {
+        kplugin *p = srv->registry.plugins[i];
+        if (p->initialised && p->desc->tick)
+            p->desc->tick(p->state, step);
+    }
+    handshake_check_timeouts(srv, start);
+    scheduler_rpc_phase(srv);
+    uint64_t rpc_end = clock_now_ns();
+    streams_phase(srv);
+    uint64_t stream_end = clock_now_ns();
+    status_end_update(srv, rpc_end - start, stream_end - rpc_end);
+    adapt_rate(srv, dt);
+    /* a new update: new budget, one more request per client */
+    srv->update_count++;
+    srv->exec_ns_this_update = 0;
+    srv->poll_ns_this_update = 0;
+    clients_reap(srv);
+}
+
+static void on_tick(uv_timer_t *t) {
+    krpc_server *srv = t->data;
+    krpc_server_tick(srv);
+    uint64_t period = (uint64_t)(1e9 / srv->cfg.tick_rate);
+    uint64_t now = clock_now_ns();
+    srv->next_tick_ns += period;
+    if (srv->next_tick_ns + period < now)
+        srv->next_tick_ns = now; /* fell behind: do not try to catch up */
+    uint64_t wait = srv->next_tick_ns > now ? srv->next_tick_ns - now : 0;
+    uv_update_time(&srv->loop);
+    uv_timer_start(&srv->tick_timer, on_tick, (wait + 999999) / 1000000, 0);
+}
+
+static void on_idle(uv_idle_t *h) { krpc_server_tick(h->data); }
+
+int krpc_server_run(krpc_server *srv) {
+    if (!srv->started)
+        return KRPC_ESTATE;
+    uv_idle_t idle;
+    if (srv->cfg.tick_rate > 0) {
+        srv->next_tick_ns = clock_now_ns();
+        uv_timer_start(&srv->tick_timer, on_tick, 0, 0);
+    } else {
+        uv_idle_init(&srv->loop, &idle);
+        idle.data = srv;
+        uv_idle_start(&idle, on_idle);
+    }
+    while (!atomic_load(&srv->stop_requested))
+        uv_run(&srv->loop, UV_RUN_DEFAULT);
+    uv_timer_stop(&srv->tick_timer);
+    if (srv->cfg.tick_rate <= 0) {
+        uv_idle_stop(&idle);
+        uv_close((uv_handle_t *)&idle, NULL);
+        uv_run(&srv->loop, UV_RUN_NOWAIT);
+    }
+    return 0;
+}
+
+void krpc_server_stop(krpc_server *srv) {
+    atomic_store(&srv->stop_requested, true);
+    uv_async_send(&srv->stop_async);
+}
+
+static void on_poll_timeout(uv_timer_t *t) { (void)t; }
+
+int krpc_server_poll(krpc_server *srv, int timeout_ms) {
+    if (timeout_ms == 0)
+        return uv_run(&srv->loop, UV_RUN_NOWAIT);
+    if (timeout_ms < 0)
+        return uv_run(&srv->loop, UV_RUN_ONCE);
+    /* a timer bounds the wait; it is closed before returning */
+    uv_timer_t t;
+    uv_timer_init(&srv->loop, &t);
+    uv_timer_start(&t, on_poll_timeout, (uint64_t)timeout_ms, 0);
+    uv_run(&srv->loop, UV_RUN_ONCE);
+    uv_close((uv_handle_t *)&t, NULL);
+    return uv_run(&srv->loop, UV_RUN_NOWAIT);
+}
+
+int krpc_server_fd(const krpc_server *srv) { return uv_backend_fd(&srv->loop); }
+
+void krpc_server_set_game_scene(krpc_server *srv, uint32_t scene_mask) { srv->game_scene = scene_mask; }
+
+static void close_walk(uv_handle_t *h, void *arg) {
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+void krpc_server_destroy(krpc_server *srv) {
+    if (!srv)
+        return;
+    srv->running = false;
+    /* connections first (they free themselves in their close callbacks) */
+    while (srv->conns)
+        conn_abort(srv->conns);
+    uv_run(&srv->loop, UV_RUN_NOWAIT);
+    streams_free_all(srv);
+    loader_cleanup_all(srv);
+    objects_clear(&srv->objects);
+    for (size_t i = 0; i < srv->nendpoints; i++)
+        for (int r = 0; r < 2; r++)
+            if (srv->endpoints[i].listening[r] && !uv_is_closing((uv_handle_t *)&srv->endpoints[i].listeners[r]))
+                uv_close((uv_handle_t *)&srv->endpoints[i].listeners[r], NULL);
+    uv_walk(&srv->loop, close_walk, NULL);
+    while (uv_run(&srv->loop, UV_RUN_NOWAIT))
+        ;
+    uv_loop_close(&srv->loop);
+    clients_reap(srv);
+    loader_unload_all(srv);
+    registry_free(&srv->registry);
+    kbuf_free(&srv->services_cache);
+    kbuf_free(&srv->scratch);
+    for (size_t i = 0; i < srv->nendpoints; i++)
+        free(srv->endpoints[i].address);
+    free((char *)srv->cfg.version);
+    free(srv);
+}

@@ -1,0 +1,243 @@
+/* The server object and the types every part of the core shares: endpoints
+ * (a transport's RPC + stream listeners), connections, clients, requests. */
+#ifndef KRPC_SERVER_INTERNAL_H
+#define KRPC_SERVER_INTERNAL_H
+
+#include "krpc/server.h"
+#include "registry/registry.h"
+#include "rpc/error.h"
+#include "rpc/objects.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+#include <stdatomic.h>
+#include <uv.h>
+
+typedef struct kclient kclient;
+typedef struct kconn kconn;
+typedef struct kendpoint kendpoint;
+typedef struct krequest krequest;
+typedef struct kcall kcall;
+
+#define KRPC_CLIENT_ID_LEN 16
+
+typedef enum conn_state {
+    CONN_HANDSHAKE, /* waiting for the ConnectionRequest */
+    CONN_RPC,
+    CONN_STREAM,
+    CONN_CLOSING,
+} conn_state;
+
+typedef enum conn_role { ROLE_RPC, ROLE_STREAM } conn_role;
+
+struct kconn {
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+    } h;
+    krpc_server *srv;
+    kendpoint *ep;
+    conn_role role; /* which listener accepted it */
+    conn_state state;
+    kbuf in;
+    uint64_t opened_ns;
+    kclient *client;
+    char address[64];
+    size_t write_pending; /* bytes queued in uv_write requests */
+    bool reading;
+    kconn *prev, *next; /* all open connections of the server */
+};
+
+struct kendpoint {
+    krpc_server *srv;
+    size_t index;
+    krpc_endpoint_config cfg;
+    char *address;
+    uv_tcp_t listeners[2]; /* [ROLE_RPC], [ROLE_STREAM] */
+    bool listening[2];
+    uint16_t ports[2];
+};
+
+/* One connected client: its RPC connection and (optional) stream connection. */
+struct kclient {
+    uint8_t id[KRPC_CLIENT_ID_LEN];
+    char *name;
+    char address[108];
+    kendpoint *ep;
+    kconn *rpc;    /* NULL once the RPC connection closed */
+    kconn *stream; /* NULL without a stream connection */
+    krequest *active; /* the request being executed (continuation) */
+    uint64_t served_update; /* update counter when a request last ran */
+    bool in_ring;
+    struct kstream *streams; /* creation order */
+    size_t nstreams;
+    kclient *prev, *next; /* scheduler ring (RPC connection alive) */
+    kclient *all_prev, *all_next; /* every client (for Clients, lookups) */
+};
+
+/* One call of a request, or a nested procedure_call value: where it goes,
+ * its decoded arguments, and (once run) its outcome. */
+struct kcall {
+    const kproc *proc;    /* NULL if lookup failed (lookup_err) */
+    kerror lookup_err;
+    krpc_value *args;     /* nparams */
+    uint8_t *present;     /* argument supplied (1) */
+    kerror bind_err;      /* first error found on supplied arguments */
+    /* execution */
+    enum { CALL_PENDING, CALL_YIELDED, CALL_DONE } state;
+    krpc_resume_fn resume;
+    void *rstate;
+    void (*rfree)(void *);
+    /* outcome */
+    kerror err;
+    bool is_null;
+    const uint8_t *value;
+    size_t value_len;
+};
+
+struct krequest {
+    arena a;
+    kclient *client;
+    size_t ncalls;
+    kcall *calls;
+    bool started;
+    uint64_t last_update; /* update in which it last ran */
+    kerror resp_err; /* the request as a whole failed */
+    krequest *next;
+};
+
+typedef struct kstatus {
+    uint64_t bytes_read, bytes_written;
+    uint64_t rpcs_executed;
+    uint64_t rpcs_this_update;
+    uint64_t stream_rpcs_executed;
+    uint64_t stream_rpcs_this_update;
+    uint64_t bytes_read_update, bytes_written_update; /* since the last rate update */
+    double bytes_read_rate, bytes_written_rate, rpc_rate, stream_rpc_rate;
+    double time_per_rpc_update, poll_time_per_rpc_update, exec_time_per_rpc_update;
+    double time_per_stream_update;
+    uint64_t last_update_ns;
+} kstatus;
+
+struct krpc_server {
+    krpc_server_config cfg;
+    klog log;
+    uv_loop_t loop;
+    uv_timer_t tick_timer;
+    uv_async_t stop_async;
+    atomic_bool stop_requested;
+    bool started, running;
+
+    kregistry registry;
+    kobjects objects;
+    kbuf services_cache; /* serialized Services, built at start */
+
+    size_t nendpoints;
+    kendpoint endpoints[KRPC_MAX_ENDPOINTS];
+    kconn *conns; /* every open connection */
+    size_t nconns;
+
+    kclient *ring; /* scheduler ring: clients with an RPC connection */
+    kclient *clients; /* all clients, connection order */
+    kclient *graveyard; /* gone clients, freed at the end of the update */
+    size_t nclients;   /* with an RPC connection */
+
+    /* scheduler */
+    krequest *deferred;       /* continuations carried to the next update */
+    krequest **deferred_tail;
+    uint64_t update_count;
+    uint64_t update_start_ns;
+    uint64_t next_tick_ns;
+    uint64_t exec_ns_this_update;
+    uint64_t poll_ns_this_update;
+    uint32_t max_time_per_update_us; /* live value (adaptive) */
+    uint32_t game_scene;
+
+    kstatus status;
+    size_t nstreams; /* registered streams and events, all clients */
+    uint64_t next_stream_id; /* from 0, never reused */
+    arena stream_scratch;    /* one evaluation's memory */
+    kbuf scratch; /* encoding scratch */
+};
+
+/* net: transports */
+int tcp_endpoint_start(kendpoint *ep);
+void conn_close(kconn *c);
+/* Close now, dropping unsent bytes (server shutdown). */
+void conn_abort(kconn *c);
+/* Queue bytes on a connection (copied). Returns 0, or -1 if it is closing. */
+int conn_send(kconn *c, const uint8_t *data, size_t len);
+/* Resume reading a connection whose input was paused for backpressure. */
+void conn_resume(kconn *c);
+void handshake_check_timeouts(krpc_server *srv, uint64_t now_ns);
+
+/* rpc: requests */
+/* Decode a framed-out Request. Returns the request; NULL with *malformed set
+ * (drop the connection) or with resp_err filled (answer Response{error}). */
+krequest *request_decode(krpc_server *srv, kclient *client, const uint8_t *data, size_t len,
+                         bool *malformed, kerror *resp_err, arena *err_arena);
+/* Run (or resume) a request; true when finished. */
+bool request_run(krpc_server *srv, krequest *req);
+/* Serialize the response of a finished request onto its client. */
+void request_respond(krpc_server *srv, krequest *req);
+void request_free(krequest *req);
+void respond_error(krpc_server *srv, kconn *c, const kerror *err);
+
+/* Run one call (first execution or resume) in a client's context; fills
+ * call->err / value. Shared by requests, streams and Benchmark. */
+void call_execute(krpc_server *srv, kclient *client, kcall *call, arena *a, bool first);
+/* Free a yielded call's continuation state. */
+void call_drop(kcall *call);
+/* Fill defaults for omitted arguments; the binding errors of semantics.md 4.3. */
+int call_bind(kcall *call, arena *a, kerror *err);
+/* Decode a ProcedureCall message into a kcall (for AddStream, Expression.Call). */
+int call_decode(krpc_server *srv, const uint8_t *p, size_t n, arena *a, kcall *out, kerror *err);
+
+/* core: scheduler */
+void scheduler_client_input(krpc_server *srv, kclient *c);
+void scheduler_rpc_phase(krpc_server *srv);
+void scheduler_add_client(krpc_server *srv, kclient *c);
+void scheduler_remove_client(krpc_server *srv, kclient *c);
+
+/* core: clients */
+kclient *client_create(krpc_server *srv, kconn *rpc, const char *name, size_t name_len);
+kclient *client_find(krpc_server *srv, kendpoint *ep, const uint8_t *id);
+void client_rpc_closed(krpc_server *srv, kclient *c);
+void client_stream_closed(krpc_server *srv, kclient *c);
+/* Free the clients that went away (their memory outlives the callbacks that
+ * may still hold them). */
+void clients_reap(krpc_server *srv);
+
+/* core: status */
+void status_count_read(krpc_server *srv, size_t n);
+void status_count_written(krpc_server *srv, size_t n);
+void status_end_update(krpc_server *srv, uint64_t rpc_ns, uint64_t stream_ns);
+void status_encode(krpc_server *srv, kbuf *out);
+
+/* krpc: the built-in KRPC service */
+extern const krpc_plugin krpc_core_plugin;
+
+/* plugins: host API */
+extern const krpc_host_api krpc_host_api_v1;
+struct krpc_host {
+    krpc_server *srv;
+    kplugin *plugin;
+};
+
+/* Call context: the public krpc_call followed by the host's part. */
+typedef struct kcallctx {
+    krpc_call pub;
+    krpc_server *srv;
+    kclient *client;
+    const kproc *proc;
+    arena *a;
+    kerror *err;
+    bool yielded;
+    krpc_resume_fn resume;
+    void *rstate;
+    void (*rfree)(void *);
+} kcallctx;
+
+#endif

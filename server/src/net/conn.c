@@ -1,0 +1,181 @@
+/* A connection's byte stream: reading into its buffer, writing (directly when
+ * the socket takes it, else queued), flow control and closing. Whatever the
+ * transport, what arrives is handed to the handshake or the scheduler. */
+#include "core/server_internal.h"
+#include "net/handshake.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { READ_CHUNK = 64 * 1024 };
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+    (void)suggested;
+    kconn *c = h->data;
+    kbuf_reserve(&c->in, READ_CHUNK);
+    *buf = uv_buf_init((char *)c->in.data + c->in.len, (unsigned)(c->in.cap - c->in.len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+    (void)buf;
+    kconn *c = s->data;
+    if (nread < 0) {
+        conn_close(c);
+        return;
+    }
+    if (nread == 0)
+        return;
+    c->in.len += (size_t)nread;
+    status_count_read(c->srv, (size_t)nread);
+    switch (c->state) {
+    case CONN_HANDSHAKE:
+        handshake_input(c);
+        break;
+    case CONN_RPC:
+        scheduler_client_input(c->srv, c->client);
+        break;
+    case CONN_STREAM:
+        c->in.len = 0; /* clients send nothing more; whatever comes is dropped */
+        break;
+    case CONN_CLOSING:
+        c->in.len = 0;
+        break;
+    }
+}
+
+void conn_start(kconn *c) {
+    c->h.handle.data = c;
+    c->reading = uv_read_start(&c->h.stream, on_alloc, on_read) == 0;
+    if (!c->reading)
+        conn_close(c);
+}
+
+void conn_pause(kconn *c) {
+    if (c->reading && c->state != CONN_CLOSING) {
+        uv_read_stop(&c->h.stream);
+        c->reading = false;
+    }
+}
+
+void conn_resume(kconn *c) {
+    if (!c->reading && c->state != CONN_CLOSING)
+        c->reading = uv_read_start(&c->h.stream, on_alloc, on_read) == 0;
+}
+
+typedef struct write_req {
+    uv_write_t req;
+    size_t len;
+    uint8_t data[];
+} write_req;
+
+static void on_close(uv_handle_t *h) {
+    kconn *c = h->data;
+    kbuf_free(&c->in);
+    free(c);
+}
+
+static void really_close(kconn *c) {
+    krpc_server *srv = c->srv;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    srv->nconns--;
+    uv_close(&c->h.handle, on_close);
+}
+
+static void on_write(uv_write_t *r, int status) {
+    write_req *w = (write_req *)r;
+    kconn *c = r->handle->data;
+    c->write_pending -= w->len;
+    free(w);
+    if (status < 0 && status != UV_ECANCELED)
+        conn_close(c);
+    else if (c->state == CONN_CLOSING && c->write_pending == 0 && !uv_is_closing(&c->h.handle))
+        really_close(c);
+}
+
+int conn_send(kconn *c, const uint8_t *data, size_t len) {
+    if (c->state == CONN_CLOSING)
+        return -1;
+    status_count_written(c->srv, len);
+    if (c->write_pending == 0) {
+        uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+        int n = uv_try_write(&c->h.stream, &b, 1);
+        if (n == (int)len)
+            return 0;
+        if (n < 0 && n != UV_EAGAIN) {
+            conn_close(c);
+            return -1;
+        }
+        if (n > 0) {
+            data += n;
+            len -= (size_t)n;
+        }
+    }
+    write_req *w = malloc(sizeof *w + len);
+    if (!w)
+        abort();
+    w->len = len;
+    memcpy(w->data, data, len);
+    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)len);
+    if (uv_write(&w->req, &c->h.stream, &b, 1, on_write) != 0) {
+        free(w);
+        conn_close(c);
+        return -1;
+    }
+    c->write_pending += len;
+    return 0;
+}
+
+/* Detach from the client, then close once queued bytes are out (a rejected
+ * handshake's reply must reach the client before the close). */
+void conn_close(kconn *c) {
+    if (c->state == CONN_CLOSING)
+        return;
+    conn_state was = c->state;
+    c->state = CONN_CLOSING;
+    if (c->reading) {
+        uv_read_stop(&c->h.stream);
+        c->reading = false;
+    }
+    kclient *cl = c->client;
+    c->client = NULL;
+    if (cl) {
+        if (was == CONN_RPC && cl->rpc == c)
+            client_rpc_closed(c->srv, cl);
+        else if (was == CONN_STREAM && cl->stream == c)
+            client_stream_closed(c->srv, cl);
+    }
+    if (c->write_pending == 0)
+        really_close(c);
+}
+
+kconn *conn_new(krpc_server *srv, kendpoint *ep, conn_role role) {
+    kconn *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    c->srv = srv;
+    c->ep = ep;
+    c->role = role;
+    c->state = CONN_HANDSHAKE;
+    c->h.handle.data = c;
+    return c;
+}
+
+void conn_register(kconn *c) {
+    krpc_server *srv = c->srv;
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->nconns++;
+}
+
+void conn_abort(kconn *c) {
+    conn_close(c);
+    if (!uv_is_closing(&c->h.handle))
+        really_close(c);
+}

@@ -1,0 +1,128 @@
+#include "net/handshake.h"
+
+#include "krpc.pb-c.h"
+#include "net/framing.h"
+#include "util/clock.h"
+#include "util/varint.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+static void respond(kconn *c, Krpc__Schema__ConnectionResponse__Status status, const char *message,
+                    const uint8_t *id) {
+    Krpc__Schema__ConnectionResponse r;
+    krpc__schema__connection_response__init(&r);
+    r.status = status;
+    r.message = (char *)(message ? message : "");
+    if (id) {
+        r.client_identifier.data = (uint8_t *)id;
+        r.client_identifier.len = KRPC_CLIENT_ID_LEN;
+    }
+    uint8_t buf[512];
+    size_t n = krpc__schema__connection_response__get_packed_size(&r);
+    if (n + VARINT_MAX > sizeof buf)
+        return;
+    size_t h = varint_encode(buf, n);
+    krpc__schema__connection_response__pack(&r, buf + h);
+    conn_send(c, buf, h + n);
+}
+
+static void reject(kconn *c, Krpc__Schema__ConnectionResponse__Status status, const char *message) {
+    respond(c, status, message, NULL);
+    conn_close(c);
+}
+
+static void rpc_handshake(kconn *c, const Krpc__Schema__ConnectionRequest *req) {
+    krpc_server *srv = c->srv;
+    if (req->type != KRPC__SCHEMA__CONNECTION_REQUEST__TYPE__RPC) {
+        reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__WRONG_TYPE, WRONG_TYPE_RPC_TEXT);
+        return;
+    }
+    if (srv->nclients >= srv->cfg.max_clients) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "Connection refused: the server already has its limit of %zu clients",
+                 srv->cfg.max_clients);
+        KLOG_WARN(&srv->log, "Refused a client from %s: limit of %zu clients reached", c->address,
+                  srv->cfg.max_clients);
+        reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__MALFORMED_MESSAGE, msg);
+        return;
+    }
+    const char *name = req->client_name ? req->client_name : "";
+    kclient *cl = client_create(srv, c, name, strlen(name));
+    c->client = cl;
+    c->state = CONN_RPC;
+    respond(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__OK, NULL, cl->id);
+    KLOG_INFO(&srv->log, "Client '%s' connected from %s", cl->name, c->address);
+}
+
+static void stream_handshake(kconn *c, const Krpc__Schema__ConnectionRequest *req) {
+    krpc_server *srv = c->srv;
+    if (req->type != KRPC__SCHEMA__CONNECTION_REQUEST__TYPE__STREAM) {
+        reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__WRONG_TYPE, WRONG_TYPE_STREAM_TEXT);
+        return;
+    }
+    if (req->client_identifier.len != KRPC_CLIENT_ID_LEN) {
+        reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__MALFORMED_MESSAGE,
+               "Client identifier must be 16 bytes.");
+        return;
+    }
+    kclient *cl = client_find(srv, c->ep, req->client_identifier.data);
+    if (!cl || !cl->rpc) {
+        conn_close(c); /* the reference answers nothing */
+        return;
+    }
+    if (cl->stream) {
+        /* a second stream connection replaces the first (no client opens two) */
+        kconn *old = cl->stream;
+        old->client = NULL;
+        conn_close(old);
+    }
+    cl->stream = c;
+    c->client = cl;
+    c->state = CONN_STREAM;
+    uint8_t own_id[KRPC_CLIENT_ID_LEN];
+    if (getrandom(own_id, sizeof own_id, 0) != (ssize_t)sizeof own_id)
+        memset(own_id, 0x5a, sizeof own_id);
+    respond(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__OK, NULL, own_id);
+}
+
+void handshake_input(kconn *c) {
+    size_t header, len;
+    frame_status st = frame_parse(c->in.data, c->in.len, c->srv->cfg.max_message_size, &header, &len);
+    if (st == FRAME_INCOMPLETE)
+        return;
+    if (st != FRAME_OK) {
+        /* never parses: the reference ends such a connection with TIMEOUT */
+        c->in.len = 0;
+        conn_pause(c);
+        return;
+    }
+    arena a;
+    arena_init(&a);
+    Krpc__Schema__ConnectionRequest *req =
+        krpc__schema__connection_request__unpack(&a.pb, len, c->in.data + header);
+    kbuf_consume(&c->in, header + len);
+    if (!req)
+        reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__MALFORMED_MESSAGE, KRPC_TRUNCATED_TEXT);
+    else if (c->role == ROLE_RPC)
+        rpc_handshake(c, req);
+    else
+        stream_handshake(c, req);
+    arena_free(&a);
+    /* a request pipelined behind the handshake is kept, not dropped */
+    if (c->state == CONN_RPC && c->in.len)
+        scheduler_client_input(c->srv, c->client);
+    else if (c->state == CONN_STREAM)
+        c->in.len = 0;
+}
+
+void handshake_check_timeouts(krpc_server *srv, uint64_t now_ns) {
+    uint64_t limit = (uint64_t)srv->cfg.handshake_timeout_ms * 1000000u;
+    kconn *next;
+    for (kconn *c = srv->conns; c; c = next) {
+        next = c->next;
+        if (c->state == CONN_HANDSHAKE && now_ns - c->opened_ns >= limit)
+            reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__TIMEOUT, TIMEOUT_TEXT);
+    }
+}

@@ -1,0 +1,138 @@
+/* The host API table handed to plugins (krpc/plugin.h section 3). */
+#include "core/server_internal.h"
+#include "streams/streams.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static kcallctx *ctx_of(krpc_call *call) { return (kcallctx *)call; }
+
+static void *api_alloc(krpc_call *call, size_t size) { return arena_alloc(ctx_of(call)->a, size); }
+
+static void api_set_string(krpc_call *call, krpc_value *out, const char *data, size_t len) {
+    out->u.s.data = arena_strndup(ctx_of(call)->a, data ? data : "", data ? len : 0);
+    out->u.s.len = data ? len : 0;
+    out->is_null = false;
+}
+
+static int api_raise(krpc_call *call, krpc_error_kind kind, const char *message) {
+    kcallctx *c = ctx_of(call);
+    kerror_kind(c->err, c->a, kind, "%s", message ? message : "");
+    return KRPC_ERROR;
+}
+
+static int api_raise_exception(krpc_call *call, const char *exception, const char *message) {
+    kcallctx *c = ctx_of(call);
+    const kexception *x = registry_exception(&c->srv->registry, c->proc->svc, exception ? exception : "");
+    if (!x) {
+        kerror_set(c->err, c->a, "", "", "%s (undeclared exception %s)", message ? message : "",
+                   exception ? exception : "(null)");
+        return KRPC_ERROR;
+    }
+    kerror_set(c->err, c->a, x->svc->name, x->name, "%s", message ? message : "");
+    return KRPC_ERROR;
+}
+
+static int api_yield(krpc_call *call, krpc_resume_fn resume, void *state, void (*free_state)(void *)) {
+    kcallctx *c = ctx_of(call);
+    if (c->yielded && c->rstate && c->rstate != state && c->rfree)
+        c->rfree(c->rstate); /* yielded twice in one call: keep the last */
+    c->yielded = true;
+    c->resume = resume;
+    c->rstate = state;
+    c->rfree = free_state;
+    return KRPC_YIELD;
+}
+
+static const uint8_t *api_client_id(krpc_call *call) {
+    kclient *cl = ctx_of(call)->client;
+    static const uint8_t none[KRPC_CLIENT_ID_LEN];
+    return cl ? cl->id : none;
+}
+
+static const char *api_client_name(krpc_call *call) {
+    kclient *cl = ctx_of(call)->client;
+    return cl ? cl->name : "";
+}
+
+static void api_object_destroyed(krpc_host *host, const char *class_name, void *obj) {
+    krpc_server *srv = host->srv;
+    for (size_t i = 0; i < srv->registry.nservices; i++) {
+        kservice *s = srv->registry.services[i];
+        if (s->plugin != host->plugin)
+            continue;
+        for (size_t j = 0; j < s->nclasses; j++)
+            if (strcmp(s->classes[j]->name, class_name) == 0) {
+                objects_destroy(&srv->objects, s->classes[j], obj);
+                return;
+            }
+    }
+    KLOG_WARN(&srv->log, "Plugin '%s' destroyed an object of unknown class '%s'", host->plugin->desc->name,
+              class_name);
+}
+
+static int api_run_call(krpc_call *call, const krpc_value *procedure_call, char *errbuf, size_t errlen,
+                        char *fullname, size_t fullname_size) {
+    kcallctx *c = ctx_of(call);
+    const kcall *src = procedure_call ? procedure_call->u.host : NULL;
+    if (!src) {
+        snprintf(errbuf, errlen, "no procedure call");
+        return KRPC_ERROR;
+    }
+    if (fullname && fullname_size)
+        snprintf(fullname, fullname_size, "%s", src->proc ? src->proc->fullname : "");
+    /* binding fills defaults into the arguments: work on a copy */
+    kcall k = *src;
+    if (k.proc) {
+        size_t n = k.proc->nparams ? k.proc->nparams : 1;
+        k.args = arena_alloc(c->a, n * sizeof *k.args);
+        memcpy(k.args, src->args, n * sizeof *k.args);
+    }
+    k.state = CALL_PENDING;
+    k.resume = NULL;
+    k.rstate = NULL;
+    k.rfree = NULL;
+    call_execute(c->srv, c->client, &k, c->a, true);
+    if (k.state == CALL_YIELDED) {
+        call_drop(&k);
+        return KRPC_YIELD;
+    }
+    if (k.err.set) {
+        snprintf(errbuf, errlen, "%s", k.err.description);
+        return KRPC_ERROR;
+    }
+    return KRPC_OK;
+}
+
+static void api_log(krpc_host *host, int level, const char *message) {
+    if (level < KRPC_LOG_ERROR)
+        level = KRPC_LOG_ERROR;
+    if (level > KRPC_LOG_DEBUG)
+        level = KRPC_LOG_DEBUG;
+    klog_write(&host->srv->log, (krpc_log_level)level, "[%s] %s", host->plugin->desc->name, message);
+}
+
+static krpc_host *api_host(krpc_call *call) {
+    kcallctx *c = ctx_of(call);
+    return c->proc && c->proc->svc->plugin ? c->proc->svc->plugin->host : NULL;
+}
+
+const krpc_host_api krpc_host_api_v1 = {
+    .size = sizeof(krpc_host_api),
+    .abi_version = KRPC_PLUGIN_ABI_VERSION,
+    .alloc = api_alloc,
+    .set_string = api_set_string,
+    .raise = api_raise,
+    .raise_exception = api_raise_exception,
+    .yield = api_yield,
+    .client_id = api_client_id,
+    .client_name = api_client_name,
+    .object_destroyed = api_object_destroyed,
+    .event_create = streams_event_create,
+    .event_trigger = streams_event_trigger,
+    .event_remove = streams_event_remove,
+    .event_release = streams_event_release,
+    .run_call = api_run_call,
+    .log = api_log,
+    .host = api_host,
+};

@@ -1,0 +1,124 @@
+#include "plugins/loader.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int refuse(krpc_server *srv, const char *origin, const char *why) {
+    KLOG_ERROR(&srv->log, "Plugin %s refused: %s", origin, why);
+    return KRPC_EPLUGIN;
+}
+
+int loader_add(krpc_server *srv, const krpc_plugin *desc, const char *origin, void *dl) {
+    char why[600];
+    if (!desc)
+        return refuse(srv, origin, "no descriptor");
+    if (desc->magic != KRPC_PLUGIN_MAGIC)
+        return refuse(srv, origin, "bad magic number (not a krpc-c plugin descriptor)");
+    if (desc->abi_version < 1 || desc->abi_version > KRPC_PLUGIN_ABI_VERSION) {
+        snprintf(why, sizeof why, "plugin ABI version %u, this server speaks 1 to %u",
+                 desc->abi_version, KRPC_PLUGIN_ABI_VERSION);
+        return refuse(srv, origin, why);
+    }
+    if (!desc->name || !*desc->name)
+        return refuse(srv, origin, "the plugin has no name");
+    for (size_t i = 0; i < srv->registry.nplugins; i++)
+        if (strcmp(srv->registry.plugins[i]->desc->name, desc->name) == 0) {
+            snprintf(why, sizeof why, "a plugin named '%s' is already loaded (from %s)", desc->name,
+                     srv->registry.plugins[i]->origin);
+            return refuse(srv, origin, why);
+        }
+    kplugin *p = arena_zalloc(&srv->registry.mem, sizeof *p);
+    p->desc = desc;
+    p->origin = arena_strdup(&srv->registry.mem, origin);
+    p->dl = dl;
+    if (registry_add_plugin(&srv->registry, p, why, sizeof why))
+        return refuse(srv, origin, why);
+    p->host = arena_zalloc(&srv->registry.mem, sizeof *p->host);
+    p->host->srv = srv;
+    p->host->plugin = p;
+    KLOG_INFO(&srv->log, "Loaded plugin '%s' %s from %s", desc->name, desc->version ? desc->version : "",
+              origin);
+    return 0;
+}
+
+int loader_load_file(krpc_server *srv, const char *path) {
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!dl)
+        return refuse(srv, path, dlerror());
+    krpc_plugin_query_fn query;
+    *(void **)&query = dlsym(dl, KRPC_PLUGIN_QUERY_SYMBOL);
+    if (!query) {
+        dlclose(dl);
+        return refuse(srv, path, "missing symbol " KRPC_PLUGIN_QUERY_SYMBOL);
+    }
+    const krpc_plugin *desc = query(KRPC_PLUGIN_ABI_VERSION);
+    if (!desc) {
+        dlclose(dl);
+        return refuse(srv, path, "the plugin declined this server's ABI version");
+    }
+    int rc = loader_add(srv, desc, path, dl);
+    if (rc)
+        dlclose(dl);
+    return rc;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
+
+static int is_plugin_file(const struct dirent *e) {
+    size_t n = strlen(e->d_name);
+    return n > 3 && strcmp(e->d_name + n - 3, ".so") == 0;
+}
+
+int loader_load_dir(krpc_server *srv, const char *dir) {
+    struct dirent **list;
+    int n = scandir(dir, &list, is_plugin_file, by_name);
+    if (n < 0) {
+        KLOG_ERROR(&srv->log, "Cannot read plugin directory %s", dir);
+        return KRPC_EINVAL;
+    }
+    int loaded = 0;
+    for (int i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, list[i]->d_name);
+        if (loader_load_file(srv, path) == 0)
+            loaded++;
+        free(list[i]);
+    }
+    free(list);
+    return loaded;
+}
+
+int loader_init_all(krpc_server *srv) {
+    for (size_t i = 0; i < srv->registry.nplugins; i++) {
+        kplugin *p = srv->registry.plugins[i];
+        if (p->initialised)
+            continue;
+        if (p->desc->init) {
+            int rc = p->desc->init(p->host, &krpc_host_api_v1, &p->state);
+            if (rc) {
+                /* its services are already registered: a failed init cannot be undone alone */
+                KLOG_ERROR(&srv->log, "Plugin '%s' failed to initialise (%d)", p->desc->name, rc);
+                return KRPC_EPLUGIN;
+            }
+        }
+        p->initialised = true;
+    }
+    return 0;
+}
+
+void loader_cleanup_all(krpc_server *srv) {
+    for (size_t i = srv->registry.nplugins; i-- > 0;) {
+        kplugin *p = srv->registry.plugins[i];
+        if (p->initialised && p->desc->cleanup)
+            p->desc->cleanup(p->state);
+        p->initialised = false;
+    }
+}
+
+void loader_unload_all(krpc_server *srv) {
+    for (size_t i = 0; i < srv->registry.nplugins; i++)
+        if (srv->registry.plugins[i]->dl)
+            dlclose(srv->registry.plugins[i]->dl);
+}

@@ -1,0 +1,18 @@
+/* Loading plugins: from files (dlopen) or linked in; ABI negotiation,
+ * validation through the registry, init and cleanup. A refused plugin is
+ * logged with its reason and leaves the others untouched. */
+#ifndef KRPC_LOADER_H
+#define KRPC_LOADER_H
+
+#include "core/server_internal.h"
+
+int loader_add(krpc_server *srv, const krpc_plugin *plugin, const char *origin, void *dl);
+int loader_load_file(krpc_server *srv, const char *path);
+int loader_load_dir(krpc_server *srv, const char *dir);
+/* Call every plugin's init (at start). */
+int loader_init_all(krpc_server *srv);
+/* Call every plugin's cleanup (at stop), then dlclose them. */
+void loader_cleanup_all(krpc_server *srv);
+void loader_unload_all(krpc_server *srv);
+
+#endif

@@ -1,0 +1,229 @@
+/* The service registry: every service, procedure, class, enum, exception and
+ * struct the server offers, resolved from plugin declarations (ids, wire names,
+ * types, defaults, scene masks, documentation XML). Built once before start;
+ * read-only afterwards. */
+#ifndef KRPC_REGISTRY_H
+#define KRPC_REGISTRY_H
+
+#include "krpc/plugin.h"
+#include "util/arena.h"
+#include "util/map.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Wire TypeCodes (krpc.proto Type.TypeCode). */
+enum {
+    KT_NONE = 0,
+    KT_DOUBLE = 1,
+    KT_FLOAT = 2,
+    KT_SINT32 = 3,
+    KT_SINT64 = 4,
+    KT_UINT32 = 5,
+    KT_UINT64 = 6,
+    KT_BOOL = 7,
+    KT_STRING = 8,
+    KT_BYTES = 9,
+    KT_CLASS = 100,
+    KT_ENUMERATION = 101,
+    KT_STRUCT = 102,
+    KT_EVENT = 200,
+    KT_PROCEDURE_CALL = 201,
+    KT_STREAM = 202,
+    KT_STATUS = 203,
+    KT_SERVICES = 204,
+    KT_TUPLE = 300,
+    KT_LIST = 301,
+    KT_SET = 302,
+    KT_DICTIONARY = 303,
+};
+
+typedef struct kservice kservice;
+typedef struct kclass kclass;
+typedef struct kenum kenum;
+typedef struct kstruct kstruct;
+typedef struct kproc kproc;
+typedef struct kplugin kplugin;
+
+typedef struct ktype ktype;
+struct ktype {
+    int code;
+    size_t nsub;
+    const ktype **sub; /* element types: tuple 1..n, list/set 1, dict key+value */
+    const kclass *cls;
+    const kenum *enm;
+    const kstruct *st;
+    const char *dotnet; /* the .NET-style name error messages use */
+};
+
+typedef struct kparam {
+    const char *name;
+    const ktype *type;
+    bool nullable;
+    bool has_default;
+    bool default_null;
+    const uint8_t *default_bytes; /* wire encoding of the default */
+    size_t default_len;
+    krpc_value default_value; /* decoded once; lives in the registry arena */
+    const char *doc;
+} kparam;
+
+typedef enum kproc_kind {
+    KP_PROCEDURE,
+    KP_GETTER,
+    KP_SETTER,
+    KP_METHOD,
+    KP_STATIC,
+    KP_CLASS_GETTER,
+    KP_CLASS_SETTER,
+} kproc_kind;
+
+struct kproc {
+    kservice *svc;
+    const kclass *cls; /* class members */
+    kproc_kind kind;
+    uint32_t id;
+    const char *name;     /* wire name: "TestClass_GetValue" */
+    const char *fullname; /* "TestService.TestClass_GetValue" */
+    size_t nparams;
+    kparam *params;
+    const ktype *ret; /* NULL: returns nothing */
+    bool ret_nullable;
+    const char *doc_xml;
+    bool deprecated;
+    const char *deprecated_reason;
+    uint32_t scenes;
+    krpc_procedure_fn fn;
+};
+
+struct kclass {
+    kservice *svc;
+    const char *name;
+    const char *doc_xml;
+    bool deprecated;
+    const char *deprecated_reason;
+    uint32_t scenes;
+    const krpc_class_decl *decl; /* equals/hash/release */
+    ktype type;
+};
+
+typedef struct kenum_value {
+    const char *name;
+    int32_t value;
+    const char *doc_xml;
+    bool deprecated;
+    const char *deprecated_reason;
+} kenum_value;
+
+struct kenum {
+    kservice *svc;
+    const char *name;
+    const char *doc_xml;
+    bool deprecated;
+    const char *deprecated_reason;
+    size_t nvalues;
+    kenum_value *values;
+    ktype type;
+};
+
+typedef struct kexception {
+    kservice *svc;
+    const char *name;
+    const char *doc_xml;
+    bool deprecated;
+    const char *deprecated_reason;
+} kexception;
+
+typedef struct kfield {
+    const char *name;
+    const ktype *type;
+    const char *doc_xml;
+    bool deprecated;
+    const char *deprecated_reason;
+} kfield;
+
+struct kstruct {
+    kservice *svc;
+    const char *name;
+    const char *doc_xml;
+    bool deprecated;
+    const char *deprecated_reason;
+    size_t nfields;
+    kfield *fields;
+    ktype type;
+};
+
+struct kservice {
+    kplugin *plugin;
+    const char *name;
+    uint32_t id;
+    const char *doc_xml;
+    bool deprecated;
+    const char *deprecated_reason;
+    uint32_t scenes;
+    const char *type_prefix; /* .NET-style prefix for type names in messages */
+    size_t nprocs;
+    kproc **procs; /* by id - 1 */
+    strmap procs_by_name;
+    size_t nclasses, nenums, nexceptions, nstructs;
+    kclass **classes;
+    kenum **enums;
+    kexception **exceptions;
+    kstruct **structs;
+};
+
+/* A loaded plugin: its descriptor and what the host keeps for it. */
+struct kplugin {
+    const krpc_plugin *desc;
+    const char *origin; /* file path or "static" */
+    void *dl;           /* dlopen handle or NULL */
+    void *state;        /* from init */
+    struct krpc_host *host;
+    bool initialised;
+};
+
+typedef struct kregistry {
+    arena mem;
+    size_t nservices;
+    kservice **services; /* registration order */
+    strmap by_name;
+    u64map by_id;
+    strmap named_types;  /* "Service.Name" -> ktype (classes, enums, structs) */
+    strmap staged_types; /* the same for the plugin being added */
+    kservice **staged;   /* services of the plugin being added */
+    size_t nstaged;
+    size_t nplugins;
+    kplugin **plugins;
+} kregistry;
+
+void registry_init(kregistry *r);
+void registry_free(kregistry *r);
+
+/* Validate and add every service of a plugin. On failure nothing is added and
+ * err (size errlen) says why. */
+int registry_add_plugin(kregistry *r, kplugin *plugin, char *err, size_t errlen);
+
+const kservice *registry_service_by_name(const kregistry *r, const char *name, size_t len);
+const kservice *registry_service_by_id(const kregistry *r, uint32_t id);
+const kproc *service_proc_by_name(const kservice *s, const char *name, size_t len);
+const kproc *service_proc_by_id(const kservice *s, uint32_t id);
+const kexception *registry_exception(const kregistry *r, const kservice *home, const char *name);
+
+/* Service id rule for services without an explicit id. */
+uint32_t registry_derive_service_id(const char *name);
+
+/* Parse a type string ("list(sint32)", "TestClass?") in the context of a
+ * service; resolves class/enum/struct names. Returns NULL with err set. */
+const ktype *type_parse(kregistry *r, const kservice *home, const char *spec, bool *nullable,
+                        char *err, size_t errlen);
+/* Shared built-in types. */
+const ktype *type_builtin(int code);
+
+/* Class, enum or struct type by name ("Name" in home's service, or
+ * "Service.Name"), among registered services and those being added. */
+const ktype *staging_lookup_type(kregistry *r, const kservice *home, const char *name, size_t len);
+
+/* Scene mask helpers. */
+const char *scene_mask_name(uint32_t mask, char *buf, size_t len);
+
+#endif

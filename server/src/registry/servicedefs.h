@@ -1,0 +1,11 @@
+/* KRPC.GetServices: the registry as a serialized Services message. */
+#ifndef KRPC_SERVICEDEFS_H
+#define KRPC_SERVICEDEFS_H
+
+#include "registry/registry.h"
+#include "util/buf.h"
+
+/* Append the serialized Services message describing every service. */
+void servicedefs_encode(const kregistry *r, kbuf *out);
+
+#endif

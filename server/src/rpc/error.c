@@ -1,0 +1,44 @@
+#include "rpc/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static const char *kind_names[] = {
+    [KRPC_ERR_GENERIC] = "",
+    [KRPC_ERR_ARGUMENT] = "ArgumentException",
+    [KRPC_ERR_ARGUMENT_NULL] = "ArgumentNullException",
+    [KRPC_ERR_ARGUMENT_OUT_OF_RANGE] = "ArgumentOutOfRangeException",
+    [KRPC_ERR_INVALID_OPERATION] = "InvalidOperationException",
+    [KRPC_ERR_OBJECT_DESTROYED] = "ObjectDestroyedException",
+};
+
+const char *error_kind_name(krpc_error_kind kind) {
+    if ((unsigned)kind >= sizeof kind_names / sizeof kind_names[0])
+        return "";
+    return kind_names[kind];
+}
+
+static void vset(kerror *e, arena *a, const char *service, const char *name, const char *fmt,
+                 va_list ap) {
+    char buf[2048];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    e->set = true;
+    e->service = service;
+    e->name = name;
+    e->description = arena_strdup(a, buf);
+}
+
+void kerror_set(kerror *e, arena *a, const char *service, const char *name, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vset(e, a, service, name, fmt, ap);
+    va_end(ap);
+}
+
+void kerror_kind(kerror *e, arena *a, krpc_error_kind kind, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    const char *name = error_kind_name(kind);
+    vset(e, a, *name ? "KRPC" : "", name, fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,480 @@
+#include "rpc/value.h"
+
+#include "util/varint.h"
+
+#include <string.h>
+
+int pb_next(pb_reader *r, uint32_t *field, int *wt, const uint8_t **data, size_t *len, uint64_t *varint) {
+    if (r->p >= r->end)
+        return 0;
+    uint64_t key;
+    int n = varint_decode(r->p, (size_t)(r->end - r->p), &key);
+    if (n <= 0)
+        return -1;
+    r->p += n;
+    *field = (uint32_t)(key >> 3);
+    *wt = (int)(key & 7);
+    if (*field == 0)
+        return -1;
+    switch (*wt) {
+    case 0:
+        n = varint_decode(r->p, (size_t)(r->end - r->p), varint);
+        if (n <= 0)
+            return -1;
+        r->p += n;
+        return 1;
+    case 1:
+        if (r->end - r->p < 8)
+            return -1;
+        *data = r->p;
+        *len = 8;
+        r->p += 8;
+        return 1;
+    case 5:
+        if (r->end - r->p < 4)
+            return -1;
+        *data = r->p;
+        *len = 4;
+        r->p += 4;
+        return 1;
+    case 2: {
+        uint64_t l;
+        n = varint_decode(r->p, (size_t)(r->end - r->p), &l);
+        if (n <= 0)
+            return -1;
+        r->p += n;
+        if (l > (uint64_t)(r->end - r->p))
+            return -1;
+        *data = r->p;
+        *len = (size_t)l;
+        r->p += l;
+        return 1;
+    }
+    default:
+        return -1;
+    }
+}
+
+static int truncated(kvalue_ctx *ctx) {
+    kerror_set(ctx->err, ctx->a, "", "", "%s", KRPC_TRUNCATED_TEXT);
+    return -1;
+}
+
+static int read_varint(kvalue_ctx *ctx, const uint8_t *p, size_t n, uint64_t *v) {
+    if (varint_decode(p, n, v) <= 0)
+        return truncated(ctx);
+    return 0;
+}
+
+/* The repeated bytes field 1 of Tuple/List/Set, as an array of slices. */
+typedef struct slice {
+    const uint8_t *p;
+    size_t n;
+} slice;
+
+static int read_items(kvalue_ctx *ctx, const uint8_t *p, size_t n, slice **items, size_t *count) {
+    size_t cap = 0, k = 0;
+    slice *s = NULL;
+    pb_reader r = {p, p + n};
+    uint32_t f;
+    int wt, rc;
+    const uint8_t *d;
+    size_t l;
+    uint64_t vi;
+    while ((rc = pb_next(&r, &f, &wt, &d, &l, &vi)) == 1) {
+        if (f != 1 || wt != 2)
+            continue; /* unknown fields are skipped */
+        if (k == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            slice *ns = arena_alloc(ctx->a, ncap * sizeof *ns);
+            if (k)
+                memcpy(ns, s, k * sizeof *s);
+            s = ns;
+            cap = ncap;
+        }
+        s[k].p = d;
+        s[k].n = l;
+        k++;
+    }
+    if (rc < 0)
+        return truncated(ctx);
+    *items = s;
+    *count = k;
+    return 0;
+}
+
+static int null_item(kvalue_ctx *ctx) {
+    kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT, "Collection items cannot be null");
+    return -1;
+}
+
+/* Decode each slice as t; collections never hold nulls. */
+static int decode_items(kvalue_ctx *ctx, const ktype *t, const slice *s, size_t n, krpc_value *out) {
+    for (size_t i = 0; i < n; i++) {
+        if (value_decode(ctx, t, s[i].p, s[i].n, &out[i]))
+            return -1;
+        if (out[i].is_null)
+            return null_item(ctx);
+    }
+    return 0;
+}
+
+/* Collapse duplicates (by encoded bytes), keeping the last occurrence's
+ * position for dictionaries' values as the reference's last-wins rule. */
+static size_t dedup(kvalue_ctx *ctx, slice *keys, slice *vals, size_t n) {
+    if (n < 2)
+        return n;
+    size_t cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    size_t *tab = arena_alloc(ctx->a, cap * sizeof *tab);
+    for (size_t i = 0; i < cap; i++)
+        tab[i] = SIZE_MAX;
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = hash_bytes(keys[i].p, keys[i].n);
+        size_t j = h & (cap - 1);
+        for (;; j = (j + 1) & (cap - 1)) {
+            if (tab[j] == SIZE_MAX) {
+                tab[j] = out;
+                keys[out] = keys[i];
+                if (vals)
+                    vals[out] = vals[i];
+                out++;
+                break;
+            }
+            slice *k = &keys[tab[j]];
+            if (k->n == keys[i].n && memcmp(k->p, keys[i].p, k->n) == 0) {
+                if (vals)
+                    vals[tab[j]] = vals[i];
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+int value_decode(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, krpc_value *out) {
+    memset(out, 0, sizeof *out);
+    uint64_t v;
+    switch (t->code) {
+    case KT_DOUBLE: {
+        if (n < 8)
+            return truncated(ctx);
+        uint64_t bits = 0;
+        for (int i = 7; i >= 0; i--)
+            bits = bits << 8 | p[i];
+        memcpy(&out->u.d, &bits, 8);
+        return 0;
+    }
+    case KT_FLOAT: {
+        if (n < 4)
+            return truncated(ctx);
+        uint32_t bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        memcpy(&out->u.f, &bits, 4);
+        return 0;
+    }
+    case KT_SINT32:
+        if (read_varint(ctx, p, n, &v))
+            return -1;
+        out->u.i32 = unzigzag32((uint32_t)v);
+        return 0;
+    case KT_SINT64:
+        if (read_varint(ctx, p, n, &v))
+            return -1;
+        out->u.i64 = unzigzag64(v);
+        return 0;
+    case KT_UINT32:
+        if (read_varint(ctx, p, n, &v))
+            return -1;
+        out->u.u32 = (uint32_t)v;
+        return 0;
+    case KT_UINT64:
+        if (read_varint(ctx, p, n, &v))
+            return -1;
+        out->u.u64 = v;
+        return 0;
+    case KT_BOOL:
+        if (read_varint(ctx, p, n, &v))
+            return -1;
+        out->u.b = v != 0;
+        return 0;
+    case KT_ENUMERATION:
+        if (read_varint(ctx, p, n, &v))
+            return -1;
+        out->u.e = unzigzag32((uint32_t)v);
+        return 0;
+    case KT_STRING:
+    case KT_BYTES: {
+        int k = varint_decode(p, n, &v);
+        if (k <= 0 || v > n - (size_t)k)
+            return truncated(ctx);
+        out->u.s.data = arena_strndup(ctx->a, (const char *)p + k, (size_t)v);
+        out->u.s.len = (size_t)v;
+        return 0;
+    }
+    case KT_CLASS: {
+        if (read_varint(ctx, p, n, &v))
+            return -1;
+        if (v == 0) {
+            out->is_null = true; /* legacy null */
+            return 0;
+        }
+        kobject *o = ctx->objects ? objects_get(ctx->objects, v) : NULL;
+        if (!o) {
+            if (ctx->objects && objects_was_destroyed(ctx->objects, v))
+                kerror_kind(ctx->err, ctx->a, KRPC_ERR_OBJECT_DESTROYED,
+                            "The object with id %llu no longer exists, as the game object it "
+                            "referred to was destroyed",
+                            (unsigned long long)v);
+            else
+                kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT, "Instance not found");
+            return -1;
+        }
+        out->u.obj.ptr = o->ptr;
+        out->u.obj.id = v;
+        /* a wrong class is a binding error, found by the caller through id */
+        return 0;
+    }
+    case KT_TUPLE:
+    case KT_LIST:
+    case KT_SET:
+    case KT_STRUCT: {
+        slice *items;
+        size_t count;
+        if (read_items(ctx, p, n, &items, &count))
+            return -1;
+        if (t->code == KT_TUPLE) {
+            if (count < t->nsub) {
+                kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT_OUT_OF_RANGE,
+                            "Specified argument was out of the range of valid values. (Parameter "
+                            "'index')");
+                return -1;
+            }
+            count = t->nsub;
+            krpc_value *vals = arena_zalloc(ctx->a, count * sizeof *vals);
+            for (size_t i = 0; i < count; i++) {
+                if (value_decode(ctx, t->sub[i], items[i].p, items[i].n, &vals[i]))
+                    return -1;
+                if (vals[i].is_null)
+                    return null_item(ctx);
+            }
+            out->u.seq.items = vals;
+            out->u.seq.count = count;
+            return 0;
+        }
+        if (t->code == KT_STRUCT) {
+            const kstruct *st = t->st;
+            if (count < st->nfields) {
+                kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT,
+                            "Value for %s has %zu fields; expected at least %zu", st->name, count,
+                            st->nfields);
+                return -1;
+            }
+            count = st->nfields;
+            krpc_value *vals = arena_zalloc(ctx->a, (count ? count : 1) * sizeof *vals);
+            for (size_t i = 0; i < count; i++) {
+                if (value_decode(ctx, st->fields[i].type, items[i].p, items[i].n, &vals[i]))
+                    return -1;
+                if (vals[i].is_null) {
+                    kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT,
+                                "Field %s of %s is null; struct fields cannot be null",
+                                st->fields[i].name, st->name);
+                    return -1;
+                }
+            }
+            out->u.seq.items = vals;
+            out->u.seq.count = count;
+            return 0;
+        }
+        if (t->code == KT_SET)
+            count = dedup(ctx, items, NULL, count);
+        krpc_value *vals = arena_zalloc(ctx->a, (count ? count : 1) * sizeof *vals);
+        if (decode_items(ctx, t->sub[0], items, count, vals))
+            return -1;
+        out->u.seq.items = vals;
+        out->u.seq.count = count;
+        return 0;
+    }
+    case KT_DICTIONARY: {
+        slice *entries;
+        size_t count;
+        if (read_items(ctx, p, n, &entries, &count))
+            return -1;
+        slice *keys = arena_alloc(ctx->a, (count ? count : 1) * sizeof *keys);
+        slice *vals = arena_alloc(ctx->a, (count ? count : 1) * sizeof *vals);
+        for (size_t i = 0; i < count; i++) {
+            pb_reader r = {entries[i].p, entries[i].p + entries[i].n};
+            uint32_t f;
+            int wt, rc;
+            const uint8_t *d;
+            size_t l;
+            uint64_t vi;
+            keys[i] = vals[i] = (slice){(const uint8_t *)"", 0};
+            while ((rc = pb_next(&r, &f, &wt, &d, &l, &vi)) == 1) {
+                if (wt != 2)
+                    continue;
+                if (f == 1)
+                    keys[i] = (slice){d, l};
+                else if (f == 2)
+                    vals[i] = (slice){d, l};
+            }
+            if (rc < 0)
+                return truncated(ctx);
+        }
+        count = dedup(ctx, keys, vals, count);
+        krpc_value *kv = arena_zalloc(ctx->a, (count ? count : 1) * sizeof *kv);
+        krpc_value *vv = arena_zalloc(ctx->a, (count ? count : 1) * sizeof *vv);
+        if (decode_items(ctx, t->sub[0], keys, count, kv) || decode_items(ctx, t->sub[1], vals, count, vv))
+            return -1;
+        out->u.dict.keys = kv;
+        out->u.dict.values = vv;
+        out->u.dict.count = count;
+        return 0;
+    }
+    case KT_PROCEDURE_CALL:
+        if (!ctx->decode_call) {
+            kerror_set(ctx->err, ctx->a, "", "", "A procedure call cannot be passed here");
+            return -1;
+        }
+        return ctx->decode_call(ctx, p, n, out);
+    case KT_EVENT:
+    case KT_STREAM:
+    case KT_STATUS:
+    case KT_SERVICES: {
+        kbytes *b = arena_alloc(ctx->a, sizeof *b);
+        b->data = (const uint8_t *)arena_strndup(ctx->a, (const char *)p, n);
+        b->len = n;
+        out->u.host = b;
+        return 0;
+    }
+    default:
+        kerror_set(ctx->err, ctx->a, "", "", "Cannot decode a value of type code %d", t->code);
+        return -1;
+    }
+}
+
+static int encode_item(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out) {
+    if (v->is_null) {
+        kerror_set(ctx->err, ctx->a, "", "", "Collection items cannot be null (%s)", t->dotnet);
+        return -1;
+    }
+    kbuf_varint(out, 0x0a);
+    size_t m = kbuf_nested_begin(out);
+    if (value_encode(ctx, t, v, out))
+        return -1;
+    kbuf_nested_end(out, m);
+    return 0;
+}
+
+int value_encode(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out) {
+    uint8_t b[8];
+    switch (t->code) {
+    case KT_DOUBLE: {
+        uint64_t bits;
+        memcpy(&bits, &v->u.d, 8);
+        for (int i = 0; i < 8; i++)
+            b[i] = (uint8_t)(bits >> (8 * i));
+        kbuf_append(out, b, 8);
+        return 0;
+    }
+    case KT_FLOAT: {
+        uint32_t bits;
+        memcpy(&bits, &v->u.f, 4);
+        for (int i = 0; i < 4; i++)
+            b[i] = (uint8_t)(bits >> (8 * i));
+        kbuf_append(out, b, 4);
+        return 0;
+    }
+    case KT_SINT32:
+        kbuf_varint(out, zigzag32(v->u.i32));
+        return 0;
+    case KT_SINT64:
+        kbuf_varint(out, zigzag64(v->u.i64));
+        return 0;
+    case KT_UINT32:
+        kbuf_varint(out, v->u.u32);
+        return 0;
+    case KT_UINT64:
+        kbuf_varint(out, v->u.u64);
+        return 0;
+    case KT_BOOL:
+        kbuf_varint(out, v->u.b ? 1 : 0);
+        return 0;
+    case KT_ENUMERATION:
+        kbuf_varint(out, zigzag32(v->u.e));
+        return 0;
+    case KT_STRING:
+    case KT_BYTES:
+        kbuf_varint(out, v->u.s.len);
+        kbuf_append(out, v->u.s.data, v->u.s.len);
+        return 0;
+    case KT_CLASS:
+        if (!ctx->objects || !v->u.obj.ptr) {
+            kerror_set(ctx->err, ctx->a, "", "", "Cannot encode an object of type %s here", t->dotnet);
+            return -1;
+        }
+        kbuf_varint(out, objects_put(ctx->objects, t->cls, v->u.obj.ptr));
+        return 0;
+    case KT_TUPLE:
+        if (v->u.seq.count != t->nsub) {
+            kerror_set(ctx->err, ctx->a, "", "", "Tuple of type %s has %zu values", t->dotnet,
+                       v->u.seq.count);
+            return -1;
+        }
+        for (size_t i = 0; i < t->nsub; i++)
+            if (encode_item(ctx, t->sub[i], &v->u.seq.items[i], out))
+                return -1;
+        return 0;
+    case KT_STRUCT:
+        if (v->u.seq.count != t->st->nfields) {
+            kerror_set(ctx->err, ctx->a, "", "", "Struct %s needs %zu fields, got %zu", t->st->name,
+                       t->st->nfields, v->u.seq.count);
+            return -1;
+        }
+        for (size_t i = 0; i < t->st->nfields; i++)
+            if (encode_item(ctx, t->st->fields[i].type, &v->u.seq.items[i], out))
+                return -1;
+        return 0;
+    case KT_LIST:
+    case KT_SET:
+        for (size_t i = 0; i < v->u.seq.count; i++)
+            if (encode_item(ctx, t->sub[0], &v->u.seq.items[i], out))
+                return -1;
+        return 0;
+    case KT_DICTIONARY:
+        for (size_t i = 0; i < v->u.dict.count; i++) {
+            kbuf_varint(out, 0x0a);
+            size_t m = kbuf_nested_begin(out);
+            if (v->u.dict.keys[i].is_null || v->u.dict.values[i].is_null) {
+                kerror_set(ctx->err, ctx->a, "", "", "Dictionary keys and values cannot be null (%s)",
+                           t->dotnet);
+                return -1;
+            }
+            kbuf_varint(out, 0x0a);
+            size_t mk = kbuf_nested_begin(out);
+            if (value_encode(ctx, t->sub[0], &v->u.dict.keys[i], out))
+                return -1;
+            kbuf_nested_end(out, mk);
+            kbuf_varint(out, 0x12);
+            size_t mv = kbuf_nested_begin(out);
+            if (value_encode(ctx, t->sub[1], &v->u.dict.values[i], out))
+                return -1;
+            kbuf_nested_end(out, mv);
+            kbuf_nested_end(out, m);
+        }
+        return 0;
+    case KT_EVENT:
+    case KT_STREAM:
+    case KT_STATUS:
+    case KT_SERVICES: {
+        const kbytes *bytes = v->u.host;
+        if (bytes)
+            kbuf_append(out, bytes->data, bytes->len);
+        return 0;
+    }
+    default:
+        kerror_set(ctx->err, ctx->a, "", "", "Cannot encode a value of type %s", t->dotnet);
+        return -1;
+    }
+}

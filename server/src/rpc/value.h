@@ -1,0 +1,44 @@
+/* kRPC value encoding (wire.md 3): bare bytes <-> krpc_value, by declared type.
+ * Decoding resolves object ids through the object store; encoding stores
+ * returned objects. */
+#ifndef KRPC_VALUE_H
+#define KRPC_VALUE_H
+
+#include "registry/registry.h"
+#include "rpc/error.h"
+#include "rpc/objects.h"
+#include "util/buf.h"
+
+typedef struct kvalue_ctx kvalue_ctx;
+struct kvalue_ctx {
+    arena *a;          /* where decoded values live */
+    kobjects *objects; /* NULL: no class values allowed (defaults) */
+    kerror *err;
+    /* Decodes a nested ProcedureCall (PROCEDURE_CALL values). */
+    int (*decode_call)(kvalue_ctx *ctx, const uint8_t *p, size_t n, krpc_value *out);
+    void *user;
+};
+
+/* A message-typed value (status, services, stream, event) already encoded;
+ * krpc_value.u.host points to one. */
+typedef struct kbytes {
+    const uint8_t *data;
+    size_t len;
+} kbytes;
+
+/* Decode n bytes as type t. Returns 0, or -1 with ctx->err set. A class id 0
+ * yields a null value (the caller checks nullability). */
+int value_decode(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, krpc_value *out);
+/* Append the encoding of a non-null v to out. Returns 0, or -1 with ctx->err
+ * set (a null inside a collection). */
+int value_encode(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out);
+
+/* A tiny protobuf field reader for the container messages. */
+typedef struct pb_reader {
+    const uint8_t *p, *end;
+} pb_reader;
+/* Next field: returns 1 with its number, wire type and (for LEN fields) data;
+ * 0 at the end; -1 if malformed. */
+int pb_next(pb_reader *r, uint32_t *field, int *wt, const uint8_t **data, size_t *len, uint64_t *varint);
+
+#endif

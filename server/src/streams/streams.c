@@ -1,0 +1,487 @@
+/* Streams and events: registration (AddStream with per-client dedup), the
+ * stream phase (rate limits, yields, change detection on the wire encoding,
+ * one StreamUpdate per client), errors sent once, and events fired by
+ * plugins from any thread or by conditions. */
+#include "streams/streams.h"
+
+#include "krpc.pb-c.h"
+#include "rpc/value.h"
+#include "util/clock.h"
+#include "util/varint.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct kstream kstream;
+
+struct krpc_event {
+    atomic_int refs;            /* the host's and the plugin's */
+    atomic_bool triggered;
+    atomic_bool remove_requested;
+    atomic_bool gone;           /* the host dropped it */
+    krpc_event_condition_fn condition;
+    kcondition_fn icondition;
+    void *state;
+    void (*free_state)(void *);
+};
+
+struct kstream {
+    uint64_t id;
+    kclient *client;
+    bool started;
+    bool rate_started; /* the rate timer runs from the first StartStream */
+    float rate;
+    uint64_t last_eval_ns;
+    bool remove_requested;
+    bool remove_after_send;
+    /* the call: a stream owns its decoded arguments */
+    arena mem;
+    kcall call;
+    uint8_t *key; /* procedure and encoded bound arguments, for dedup */
+    size_t keylen;
+    /* the last value */
+    bool has_value;
+    bool value_null;
+    kbuf value;
+    kerror err; /* strings in mem */
+    bool changed;
+    krpc_event *event; /* events only */
+    kstream *next;
+};
+
+static kcallctx *ctx_of(krpc_call *call) { return (kcallctx *)call; }
+
+static void event_unref(krpc_event *ev) {
+    if (atomic_fetch_sub(&ev->refs, 1) == 1)
+        free(ev);
+}
+
+static void stream_free(krpc_server *srv, kstream *s) {
+    if (s->call.state == CALL_YIELDED)
+        call_drop(&s->call);
+    if (s->event) {
+        krpc_event *ev = s->event;
+        atomic_store(&ev->gone, true);
+        if (ev->free_state && ev->state)
+            ev->free_state(ev->state);
+        ev->state = NULL;
+        event_unref(ev);
+    }
+    arena_free(&s->mem);
+    kbuf_free(&s->value);
+    srv->nstreams--;
+    s->client->nstreams--;
+    free(s);
+}
+
+static kstream *find(kclient *cl, uint64_t id) {
+    for (kstream *s = cl->streams; s; s = s->next)
+        if (s->id == id)
+            return s;
+    return NULL;
+}
+
+static kstream *stream_new(krpc_server *srv, kclient *cl) {
+    kstream *s = calloc(1, sizeof *s);
+    if (!s)
+        abort();
+    arena_init(&s->mem);
+    s->id = srv->next_stream_id++;
+    s->client = cl;
+    kstream **tail = &cl->streams;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = s;
+    srv->nstreams++;
+    cl->nstreams++;
+    return s;
+}
+
+static void start(kstream *s) {
+    s->started = true;
+    if (!s->rate_started) {
+        s->rate_started = true;
+        s->last_eval_ns = clock_now_ns();
+    }
+    if (s->has_value || s->err.set)
+        s->changed = true; /* a second handle of this stream gets its value */
+}
+
+static int need_stream_connection(krpc_call *call) {
+    if (!ctx_of(call)->client->stream)
+        return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, NO_STREAM_CLIENT_TEXT);
+    return 0;
+}
+
+/* Stream{id} or Event{stream{id}} as a result value. */
+static void id_result(krpc_call *call, uint64_t id, bool event, krpc_value *result) {
+    uint8_t buf[2 + 1 + VARINT_MAX];
+    size_t n = 0;
+    uint8_t inner[1 + VARINT_MAX];
+    size_t m = 0;
+    if (id) {
+        inner[m++] = 0x08;
+        m += varint_encode(inner + m, id);
+    }
+    if (event) {
+        buf[n++] = 0x0a;
+        buf[n++] = (uint8_t)m;
+    }
+    memcpy(buf + n, inner, m);
+    n += m;
+    kbytes *b = krpc_alloc(call, sizeof *b);
+    uint8_t *d = krpc_alloc(call, n ? n : 1);
+    memcpy(d, buf, n);
+    b->data = d;
+    b->len = n;
+    result->u.host = b;
+}
+
+int streams_krpc_add_stream(krpc_call *call, const krpc_value *args, krpc_value *result) {
+    kcallctx *c = ctx_of(call);
+    krpc_server *srv = c->srv;
+    if (need_stream_connection(call))
+        return KRPC_ERROR;
+    const kcall *src = args[0].u.host;
+    if (!src->proc) {
+        *c->err = src->lookup_err;
+        return KRPC_ERROR;
+    }
+    const kproc *p = src->proc;
+    if (!p->ret)
+        return krpc_raise(call, KRPC_ERR_INVALID_OPERATION,
+                          "Cannot create a stream for a procedure that does not return a value.");
+    /* bind on a copy, then key the stream on the bound arguments' encoding */
+    kcall k = *src;
+    size_t np = p->nparams ? p->nparams : 1;
+    k.args = arena_alloc(c->a, np * sizeof *k.args);
+    memcpy(k.args, src->args, np * sizeof *k.args);
+    if (call_bind(&k, c->a, c->err))
+        return KRPC_ERROR;
+    kbuf key = {0};
+    kbuf_varint(&key, p->svc->id);
+    kbuf_varint(&key, p->id);
+    kvalue_ctx vctx = {.a = c->a, .objects = &srv->objects, .err = c->err};
+    for (size_t i = 0; i < p->nparams; i++) {
+        if (p->params[i].type->code == KT_PROCEDURE_CALL) {
+            kbuf_free(&key);
+            return krpc_raise(call, KRPC_ERR_INVALID_OPERATION,
+                              "Cannot stream a procedure that takes a procedure call");
+        }
+        if (k.args[i].is_null) {
+            kbuf_varint(&key, 0);
+            continue;
+        }
+        kbuf_varint(&key, 1);
+        size_t mark = kbuf_nested_begin(&key);
+        if (value_encode(&vctx, p->params[i].type, &k.args[i], &key)) {
+            kbuf_free(&key);
+            return KRPC_ERROR;
+        }
+        kbuf_nested_end(&key, mark);
+    }
+    bool want_start = args[1].u.b;
+    for (kstream *s = c->client->streams; s; s = s->next) {
+        if (!s->event && s->keylen == key.len && memcmp(s->key, key.data, key.len) == 0) {
+            kbuf_free(&key);
+            s->remove_requested = false;
+            if (want_start)
+                start(s);
+            id_result(call, s->id, false, result);
+            return KRPC_OK;
+        }
+    }
+    kstream *s = stream_new(srv, c->client);
+    s->key = (uint8_t *)arena_strndup(&s->mem, (const char *)key.data, key.len);
+    s->keylen = key.len;
+    kbuf_free(&key);
+    /* the stream's own copy of the arguments: decoded again from the key */
+    s->call.proc = p;
+    s->call.args = arena_zalloc(&s->mem, np * sizeof *s->call.args);
+    s->call.present = arena_alloc(&s->mem, np);
+    memset(s->call.present, 1, np);
+    kvalue_ctx dctx = {.a = &s->mem, .objects = &srv->objects, .err = c->err};
+    const uint8_t *q = s->key, *end = s->key + s->keylen;
+    uint64_t skip;
+    q += varint_decode(q, (size_t)(end - q), &skip);
+    q += varint_decode(q, (size_t)(end - q), &skip);
+    for (size_t i = 0; i < p->nparams; i++) {
+        uint64_t present = 0, len = 0;
+        q += varint_decode(q, (size_t)(end - q), &present);
+        if (!present) {
+            s->call.args[i].is_null = true;
+            continue;
+        }
+        q += varint_decode(q, (size_t)(end - q), &len);
+        value_decode(&dctx, p->params[i].type, q, (size_t)len, &s->call.args[i]);
+        q += len;
+    }
+    if (want_start)
+        start(s);
+    id_result(call, s->id, false, result);
+    return KRPC_OK;
+}
+
+static kstream *lookup_or_raise(krpc_call *call, uint64_t id) {
+    if (need_stream_connection(call))
+        return NULL;
+    kstream *s = find(ctx_of(call)->client, id);
+    if (!s)
+        krpc_raise(call, KRPC_ERR_INVALID_OPERATION, NO_SUCH_STREAM_TEXT);
+    return s;
+}
+
+int streams_krpc_start_stream(krpc_call *call, const krpc_value *args, krpc_value *result) {
+    (void)result;
+    kstream *s = lookup_or_raise(call, args[0].u.u64);
+    if (!s)
+        return KRPC_ERROR;
+    start(s);
+    return KRPC_OK;
+}
+
+int streams_krpc_set_stream_rate(krpc_call *call, const krpc_value *args, krpc_value *result) {
+    (void)result;
+    kstream *s = lookup_or_raise(call, args[0].u.u64);
+    if (!s)
+        return KRPC_ERROR;
+    s->rate = args[1].u.f > 0 ? args[1].u.f : 0;
+    return KRPC_OK;
+}
+
+int streams_krpc_remove_stream(krpc_call *call, const krpc_value *args, krpc_value *result) {
+    (void)result;
+    if (need_stream_connection(call))
+        return KRPC_ERROR;
+    kstream *s = find(ctx_of(call)->client, args[0].u.u64);
+    if (s)
+        s->remove_requested = true; /* applied at the start of the next stream phase */
+    return KRPC_OK;
+}
+
+static krpc_event *event_new(krpc_call *call, krpc_event_condition_fn cond, kcondition_fn icond,
+                             void *state, void (*free_state)(void *), krpc_value *result) {
+    kcallctx *c = ctx_of(call);
+    if (need_stream_connection(call))
+        return NULL;
+    krpc_event *ev = calloc(1, sizeof *ev);
+    if (!ev)
+        abort();
+    atomic_init(&ev->refs, 2);
+    ev->condition = cond;
+    ev->icondition = icond;
+    ev->state = state;
+    ev->free_state = free_state;
+    kstream *s = stream_new(c->srv, c->client);
+    s->event = ev;
+    id_result(call, s->id, true, result);
+    return ev;
+}
+
+krpc_event *streams_event_create(krpc_call *call, krpc_event_condition_fn condition, void *state,
+                                 void (*free_state)(void *), krpc_value *result) {
+    return event_new(call, condition, NULL, state, free_state, result);
+}
+
+krpc_event *streams_event_create_internal(krpc_call *call, kcondition_fn condition, void *state,
+                                          void (*free_state)(void *), krpc_value *result) {
+    return event_new(call, NULL, condition, state, free_state, result);
+}
+
+void streams_event_trigger(krpc_event *ev) {
+    if (ev && !atomic_load(&ev->gone))
+        atomic_store(&ev->triggered, true);
+}
+
+void streams_event_remove(krpc_event *ev) {
+    if (ev && !atomic_load(&ev->gone))
+        atomic_store(&ev->remove_requested, true);
+}
+
+void streams_event_release(krpc_event *ev) {
+    if (ev)
+        event_unref(ev);
+}
+
+int streams_krpc_add_event(krpc_call *call, const krpc_value *args, krpc_value *result) {
+    (void)args, (void)result;
+    return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, "Expressions are not available yet");
+}
+
+/* ---- the stream phase -------------------------------------------------- */
+
+static void set_value(kstream *s, bool is_null, const uint8_t *v, size_t n) {
+    bool changed = !s->has_value || s->value_null != is_null ||
+                   (!is_null && (s->value.len != n || memcmp(s->value.data, v, n) != 0));
+    s->has_value = true;
+    s->value_null = is_null;
+    s->value.len = 0;
+    if (!is_null)
+        kbuf_append(&s->value, v, n);
+    if (changed)
+        s->changed = true;
+}
+
+static void set_error(kstream *s, const kerror *e) {
+    s->err.set = true;
+    s->err.service = arena_strdup(&s->mem, e->service ? e->service : "");
+    s->err.name = arena_strdup(&s->mem, e->name ? e->name : "");
+    s->err.description = arena_strdup(&s->mem, e->description ? e->description : "");
+    s->changed = true;
+    s->remove_after_send = true;
+}
+
+static void eval_call(krpc_server *srv, kstream *s) {
+    arena *a = &srv->stream_scratch;
+    bool first = s->call.state != CALL_YIELDED;
+    if (first)
+        s->call.state = CALL_PENDING;
+    call_execute(srv, s->client, &s->call, a, first);
+    if (s->call.state == CALL_YIELDED)
+        return;
+    if (s->call.err.set)
+        set_error(s, &s->call.err);
+    else
+        set_value(s, s->call.is_null, s->call.value, s->call.value_len);
+    s->call.state = CALL_PENDING;
+}
+
+static void eval_event(krpc_server *srv, kstream *s) {
+    krpc_event *ev = s->event;
+    bool fire = atomic_exchange(&ev->triggered, false);
+    if (ev->condition && ev->condition(ev, ev->state))
+        fire = true;
+    if (ev->icondition) {
+        kerror err = {0};
+        bool f = false;
+        if (ev->icondition(srv, s->client, ev->state, &srv->stream_scratch, &f, &err)) {
+            set_error(s, &err);
+            return;
+        }
+        fire = fire || f;
+    }
+    if (fire) {
+        static const uint8_t yes = 1;
+        s->has_value = true;
+        s->value_null = false;
+        s->value.len = 0;
+        kbuf_append(&s->value, &yes, 1);
+        s->changed = true;
+    }
+    if (atomic_load(&ev->remove_requested))
+        s->remove_after_send = true;
+}
+
+static void send_update(krpc_server *srv, kclient *cl) {
+    size_t n = 0;
+    for (kstream *s = cl->streams; s; s = s->next)
+        if (s->started && s->changed)
+            n++;
+    if (!n)
+        return;
+    arena *a = &srv->stream_scratch;
+    Krpc__Schema__StreamUpdate up;
+    krpc__schema__stream_update__init(&up);
+    up.n_results = n;
+    up.results = arena_alloc(a, n * sizeof *up.results);
+    size_t i = 0;
+    for (kstream *s = cl->streams; s; s = s->next) {
+        if (!s->started || !s->changed)
+            continue;
+        Krpc__Schema__StreamResult *r = arena_alloc(a, sizeof *r);
+        krpc__schema__stream_result__init(r);
+        r->id = s->id;
+        Krpc__Schema__ProcedureResult *pr = arena_alloc(a, sizeof *pr);
+        krpc__schema__procedure_result__init(pr);
+        if (s->err.set) {
+            Krpc__Schema__Error *e = arena_alloc(a, sizeof *e);
+            krpc__schema__error__init(e);
+            e->service = (char *)s->err.service;
+            e->name = (char *)s->err.name;
+            e->description = (char *)s->err.description;
+            pr->error = e;
+        } else if (s->value_null) {
+            pr->is_null = true;
+        } else {
+            pr->value.data = s->value.data;
+            pr->value.len = s->value.len;
+        }
+        r->result = pr;
+        up.results[i++] = r;
+    }
+    size_t len = krpc__schema__stream_update__get_packed_size(&up);
+    kbuf *b = &srv->scratch;
+    b->len = 0;
+    kbuf_reserve(b, len + VARINT_MAX);
+    b->len = varint_encode(b->data, len);
+    krpc__schema__stream_update__pack(&up, b->data + b->len);
+    b->len += len;
+    kconn *conn = cl->stream;
+    for (kstream *s = cl->streams; s; s = s->next) {
+        if (!s->started || !s->changed)
+            continue;
+        s->changed = false;
+        if (s->event) {
+            /* an event's value drops back to false silently */
+            s->has_value = false;
+            s->value.len = 0;
+        }
+    }
+    conn_send(conn, b->data, b->len);
+}
+
+static void remove_marked(krpc_server *srv, kclient *cl, bool after_send) {
+    kstream **pp = &cl->streams;
+    while (*pp) {
+        kstream *s = *pp;
+        bool drop = after_send ? (s->remove_after_send && !s->changed) : s->remove_requested;
+        if (drop) {
+            *pp = s->next;
+            stream_free(srv, s);
+        } else {
+            pp = &s->next;
+        }
+    }
+}
+
+void streams_phase(krpc_server *srv) {
+    uint64_t now = clock_now_ns();
+    for (kclient *cl = srv->clients; cl; cl = cl->all_next) {
+        if (!cl->streams)
+            continue;
+        remove_marked(srv, cl, false);
+        if (!cl->rpc || !cl->stream)
+            continue; /* a client whose RPC connection went is no longer evaluated */
+        for (kstream *s = cl->streams; s; s = s->next) {
+            if (!s->started)
+                continue;
+            srv->status.stream_rpcs_this_update++;
+            if (s->rate > 0 && (double)(now - s->last_eval_ns) < 1e9 / s->rate)
+                continue;
+            s->last_eval_ns = now;
+            if (s->event)
+                eval_event(srv, s);
+            else
+                eval_call(srv, s);
+            arena_reset(&srv->stream_scratch);
+        }
+        send_update(srv, cl);
+        arena_reset(&srv->stream_scratch);
+        if (cl->stream)
+            remove_marked(srv, cl, true);
+    }
+}
+
+void streams_client_gone(krpc_server *srv, kclient *cl) {
+    while (cl->streams) {
+        kstream *s = cl->streams;
+        cl->streams = s->next;
+        stream_free(srv, s);
+    }
+}
+
+void streams_free_all(krpc_server *srv) {
+    for (kclient *cl = srv->clients; cl; cl = cl->all_next)
+        streams_client_gone(srv, cl);
+    arena_free(&srv->stream_scratch);
+}

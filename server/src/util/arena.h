@@ -1,0 +1,27 @@
+/* A bump allocator: everything belonging to one request (decoded protobuf,
+ * argument values, encoded results) is freed at once. */
+#ifndef KRPC_ARENA_H
+#define KRPC_ARENA_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+
+typedef struct arena_chunk arena_chunk;
+
+typedef struct arena {
+    arena_chunk *head;
+    size_t total; /* bytes handed out, for limits and statistics */
+    ProtobufCAllocator pb; /* protobuf-c allocator drawing from this arena */
+} arena;
+
+void arena_init(arena *a);
+void *arena_alloc(arena *a, size_t size);
+void *arena_zalloc(arena *a, size_t size);
+char *arena_strndup(arena *a, const char *s, size_t n);
+char *arena_strdup(arena *a, const char *s);
+char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Frees everything but keeps the first chunk for reuse. */
+void arena_reset(arena *a);
+void arena_free(arena *a);
+
+#endif

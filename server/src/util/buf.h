@@ -1,0 +1,26 @@
+/* A growable byte buffer, with the protobuf primitives kRPC values are made of. */
+#ifndef KRPC_BUF_H
+#define KRPC_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct kbuf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+} kbuf;
+
+void kbuf_reserve(kbuf *b, size_t extra);
+void kbuf_append(kbuf *b, const void *data, size_t n);
+void kbuf_varint(kbuf *b, uint64_t v);
+/* Drop the first n bytes. */
+void kbuf_consume(kbuf *b, size_t n);
+void kbuf_free(kbuf *b);
+
+/* A length-delimited nested item: begin reserves room for the length, end
+ * writes it (moving the payload if the length needs more than one byte). */
+size_t kbuf_nested_begin(kbuf *b);
+void kbuf_nested_end(kbuf *b, size_t mark);
+
+#endif
