@@ -192,6 +192,12 @@ void call_execute(krpc_server *srv, kclient *client, kcall *call, arena *a, bool
 void call_drop(kcall *call);
 /* Fill defaults for omitted arguments; the binding errors of semantics.md 4.3. */
 int call_bind(kcall *call, arena *a, kerror *err);
+/* Bind a decoded call and give it arguments of its own (decoded again, into
+ * dst, from their encoding), so it outlives the request it came in. *key is
+ * the encoding of the procedure and its bound arguments (in dst), to compare
+ * calls. tmp holds scratch. */
+int call_capture(krpc_server *srv, const kcall *src, arena *tmp, arena *dst, kcall *out,
+                 const uint8_t **key, size_t *keylen, kerror *err);
 /* Decode a ProcedureCall message into a kcall (for AddStream, Expression.Call). */
 int call_decode(krpc_server *srv, const uint8_t *p, size_t n, arena *a, kcall *out, kerror *err);
 

@@ -3,6 +3,7 @@
  * check (4.4), invocation and the return value (4.5). */
 #include "rpc/call.h"
 #include "rpc/value.h"
+#include "util/varint.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -234,4 +235,66 @@ void call_execute(krpc_server *srv, kclient *client, kcall *c, arena *a, bool fi
         return;
     }
     encode_result(srv, c, &result, a);
+}
+
+int call_capture(krpc_server *srv, const kcall *src, arena *tmp, arena *dst, kcall *out,
+                 const uint8_t **key, size_t *keylen, kerror *err) {
+    const kproc *p = src->proc;
+    size_t np = p->nparams ? p->nparams : 1;
+    kcall k = *src;
+    k.args = arena_alloc(tmp, np * sizeof *k.args);
+    memcpy(k.args, src->args, np * sizeof *k.args);
+    if (call_bind(&k, tmp, err))
+        return -1;
+    /* the key: service id, procedure id, then each argument (null flag, length, encoding) */
+    kbuf b = {0};
+    kbuf_varint(&b, p->svc->id);
+    kbuf_varint(&b, p->id);
+    kvalue_ctx ectx = {.a = tmp, .objects = &srv->objects, .err = err};
+    for (size_t i = 0; i < p->nparams; i++) {
+        if (p->params[i].type->code == KT_PROCEDURE_CALL) {
+            kbuf_free(&b);
+            kerror_kind(err, tmp, KRPC_ERR_INVALID_OPERATION,
+                        "A procedure that takes a procedure call cannot be used here");
+            return -1;
+        }
+        if (k.args[i].is_null) {
+            kbuf_varint(&b, 0);
+            continue;
+        }
+        kbuf_varint(&b, 1);
+        size_t mark = kbuf_nested_begin(&b);
+        if (value_encode(&ectx, p->params[i].type, &k.args[i], &b)) {
+            kbuf_free(&b);
+            return -1;
+        }
+        kbuf_nested_end(&b, mark);
+    }
+    uint8_t *kb = (uint8_t *)arena_strndup(dst, (const char *)b.data, b.len);
+    *key = kb;
+    *keylen = b.len;
+    kbuf_free(&b);
+    /* decode the arguments again from the key, into dst */
+    memset(out, 0, sizeof *out);
+    out->proc = p;
+    out->args = arena_zalloc(dst, np * sizeof *out->args);
+    out->present = arena_alloc(dst, np);
+    memset(out->present, 1, np);
+    kvalue_ctx dctx = {.a = dst, .objects = &srv->objects, .err = err};
+    const uint8_t *q = kb, *end = kb + *keylen;
+    uint64_t v = 0, len = 0;
+    q += varint_decode(q, (size_t)(end - q), &v);
+    q += varint_decode(q, (size_t)(end - q), &v);
+    for (size_t i = 0; i < p->nparams; i++) {
+        q += varint_decode(q, (size_t)(end - q), &v);
+        if (!v) {
+            out->args[i].is_null = true;
+            continue;
+        }
+        q += varint_decode(q, (size_t)(end - q), &len);
+        if (value_decode(&dctx, p->params[i].type, q, (size_t)len, &out->args[i]))
+            return -1;
+        q += len;
+    }
+    return 0;
 }

@@ -5,6 +5,7 @@
 #include "streams/streams.h"
 
 #include "krpc.pb-c.h"
+#include "krpc/expression.h"
 #include "rpc/value.h"
 #include "util/clock.h"
 #include "util/varint.h"
@@ -151,70 +152,30 @@ int streams_krpc_add_stream(krpc_call *call, const krpc_value *args, krpc_value 
     if (!p->ret)
         return krpc_raise(call, KRPC_ERR_INVALID_OPERATION,
                           "Cannot create a stream for a procedure that does not return a value.");
-    /* bind on a copy, then key the stream on the bound arguments' encoding */
-    kcall k = *src;
-    size_t np = p->nparams ? p->nparams : 1;
-    k.args = arena_alloc(c->a, np * sizeof *k.args);
-    memcpy(k.args, src->args, np * sizeof *k.args);
-    if (call_bind(&k, c->a, c->err))
+    /* the call with arguments of its own; kept if this is a new stream */
+    arena mem;
+    arena_init(&mem);
+    kcall captured;
+    const uint8_t *key;
+    size_t keylen;
+    if (call_capture(srv, src, c->a, &mem, &captured, &key, &keylen, c->err)) {
+        arena_free(&mem);
         return KRPC_ERROR;
-    kbuf key = {0};
-    kbuf_varint(&key, p->svc->id);
-    kbuf_varint(&key, p->id);
-    kvalue_ctx vctx = {.a = c->a, .objects = &srv->objects, .err = c->err};
-    for (size_t i = 0; i < p->nparams; i++) {
-        if (p->params[i].type->code == KT_PROCEDURE_CALL) {
-            kbuf_free(&key);
-            return krpc_raise(call, KRPC_ERR_INVALID_OPERATION,
-                              "Cannot stream a procedure that takes a procedure call");
-        }
-        if (k.args[i].is_null) {
-            kbuf_varint(&key, 0);
-            continue;
-        }
-        kbuf_varint(&key, 1);
-        size_t mark = kbuf_nested_begin(&key);
-        if (value_encode(&vctx, p->params[i].type, &k.args[i], &key)) {
-            kbuf_free(&key);
-            return KRPC_ERROR;
-        }
-        kbuf_nested_end(&key, mark);
     }
     bool want_start = args[1].u.b;
-    for (kstream *s = c->client->streams; s; s = s->next) {
-        if (!s->event && s->keylen == key.len && memcmp(s->key, key.data, key.len) == 0) {
-            kbuf_free(&key);
-            s->remove_requested = false;
-            if (want_start)
-                start(s);
-            id_result(call, s->id, false, result);
-            return KRPC_OK;
-        }
-    }
-    kstream *s = stream_new(srv, c->client);
-    s->key = (uint8_t *)arena_strndup(&s->mem, (const char *)key.data, key.len);
-    s->keylen = key.len;
-    kbuf_free(&key);
-    /* the stream's own copy of the arguments: decoded again from the key */
-    s->call.proc = p;
-    s->call.args = arena_zalloc(&s->mem, np * sizeof *s->call.args);
-    s->call.present = arena_alloc(&s->mem, np);
-    memset(s->call.present, 1, np);
-    kvalue_ctx dctx = {.a = &s->mem, .objects = &srv->objects, .err = c->err};
-    const uint8_t *q = s->key, *end = s->key + s->keylen;
-    uint64_t skip;
-    q += varint_decode(q, (size_t)(end - q), &skip);
-    q += varint_decode(q, (size_t)(end - q), &skip);
-    for (size_t i = 0; i < p->nparams; i++) {
-        uint64_t present = 0, len = 0;
-        q += varint_decode(q, (size_t)(end - q), &present);
-        if (!present) {
-            s->call.args[i].is_null = true;
-            continue;
-        }
-        q += varint_decode(q, (size_t)(end - q), &len);
-        value_decode(&dctx, p->params[i].type, q, (size_t)len, &s->call.args[i]);
-        q += len;
+    kstream *s;
+    for (s = c->client->streams; s; s = s->next)
+        if (!s->event && s->keylen == keylen && memcmp(s->key, key, keylen) == 0)
+            break;
+    if (s) {
+        arena_free(&mem);
+        s->remove_requested = false; /* re-added before its removal was applied */
+    } else {
+        s = stream_new(srv, c->client);
+        arena_move(&s->mem, &mem);
+        s->call = captured;
+        s->key = (uint8_t *)key;
+        s->keylen = keylen;
     }
     if (want_start)
         start(s);
@@ -304,8 +265,9 @@ void streams_event_release(krpc_event *ev) {
 }
 
 int streams_krpc_add_event(krpc_call *call, const krpc_value *args, krpc_value *result) {
-    (void)args, (void)result;
-    return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, "Expressions are not available yet");
+    if (need_stream_connection(call))
+        return KRPC_ERROR;
+    return expression_add_event(call, args[0].u.obj.ptr, result);
 }
 
 /* ---- the stream phase -------------------------------------------------- */

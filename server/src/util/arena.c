@@ -102,3 +102,10 @@ void arena_free(arena *a) {
     a->head = NULL;
     a->total = 0;
 }
+
+void arena_move(arena *dst, arena *src) {
+    arena_init(dst);
+    dst->head = src->head;
+    dst->total = src->total;
+    arena_init(src);
+}

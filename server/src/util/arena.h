@@ -22,6 +22,8 @@ char *arena_strdup(arena *a, const char *s);
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Frees everything but keeps the first chunk for reuse. */
 void arena_reset(arena *a);
+/* Take over src's memory (src is left empty). */
+void arena_move(arena *dst, arena *src);
 void arena_free(arena *a);
 
 #endif
