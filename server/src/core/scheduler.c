@@ -57,6 +57,7 @@ static void run(krpc_server *srv, kclient *c, krequest *req) {
     bool done = request_run(srv, req);
     srv->exec_ns_this_update += clock_now_ns() - t0;
     srv->status.rpcs_this_update++;
+    srv->status.rpcs_executed++; /* after the run: a GetStatus never counts itself */
     c->served_update = srv->update_count;
     req->last_update = srv->update_count;
     if (done) {

@@ -103,6 +103,77 @@ static int read_items(kvalue_ctx *ctx, const uint8_t *p, size_t n, slice **items
     return 0;
 }
 
+/* Length of the valid UTF-8 sequence at p (0 if invalid), and otherwise the
+ * length of its maximal invalid subpart, which becomes one U+FFFD (the
+ * Unicode "best practice" .NET's decoder follows). */
+static size_t utf8_seq(const uint8_t *p, size_t n, size_t *bad) {
+    uint8_t c = p[0];
+    size_t need;
+    uint8_t lo = 0x80, hi = 0xbf;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        need = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+        need = 2;
+        if (c == 0xe0)
+            lo = 0xa0;
+        if (c == 0xed)
+            hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 3;
+        if (c == 0xf0)
+            lo = 0x90;
+        if (c == 0xf4)
+            hi = 0x8f;
+    } else {
+        *bad = 1;
+        return 0;
+    }
+    size_t i = 1;
+    for (; i <= need; i++) {
+        if (i >= n || p[i] < lo || p[i] > hi) {
+            *bad = i;
+            return 0;
+        }
+        lo = 0x80;
+        hi = 0xbf;
+    }
+    return need + 1;
+}
+
+static int utf8_sanitize(arena *a, const uint8_t *p, size_t n, krpc_value *out) {
+    size_t i = 0, bad = 0;
+    while (i < n) {
+        size_t k = utf8_seq(p + i, n - i, &bad);
+        if (!k)
+            break;
+        i += k;
+    }
+    if (i == n) { /* valid: the common case */
+        out->u.s.data = arena_strndup(a, (const char *)p, n);
+        out->u.s.len = n;
+        return 0;
+    }
+    char *d = arena_alloc(a, 3 * n + 1), *w = d;
+    for (i = 0; i < n;) {
+        size_t k = utf8_seq(p + i, n - i, &bad);
+        if (k) {
+            memcpy(w, p + i, k);
+            w += k;
+            i += k;
+        } else {
+            memcpy(w, "\xef\xbf\xbd", 3);
+            w += 3;
+            i += bad;
+        }
+    }
+    *w = 0;
+    out->u.s.data = d;
+    out->u.s.len = (size_t)(w - d);
+    return 0;
+}
+
 static int null_item(kvalue_ctx *ctx) {
     kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT, "Collection items cannot be null");
     return -1;
@@ -209,6 +280,8 @@ int value_decode(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, kr
         int k = varint_decode(p, n, &v);
         if (k <= 0 || v > n - (size_t)k)
             return truncated(ctx);
+        if (t->code == KT_STRING)
+            return utf8_sanitize(ctx->a, p + k, (size_t)v, out);
         out->u.s.data = arena_strndup(ctx->a, (const char *)p + k, (size_t)v);
         out->u.s.len = (size_t)v;
         return 0;
@@ -367,6 +440,20 @@ static int encode_item(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbu
     return 0;
 }
 
+/* A singular bytes field of DictionaryEntry: proto3 leaves it out when empty. */
+static int encode_field(kvalue_ctx *ctx, uint8_t key, const ktype *t, const krpc_value *v, kbuf *out) {
+    size_t start = out->len;
+    kbuf_varint(out, key);
+    size_t m = kbuf_nested_begin(out);
+    if (value_encode(ctx, t, v, out))
+        return -1;
+    if (out->len == m)
+        out->len = start;
+    else
+        kbuf_nested_end(out, m);
+    return 0;
+}
+
 int value_encode(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out) {
     uint8_t b[8];
     switch (t->code) {
@@ -451,16 +538,9 @@ int value_encode(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out
                            t->dotnet);
                 return -1;
             }
-            kbuf_varint(out, 0x0a);
-            size_t mk = kbuf_nested_begin(out);
-            if (value_encode(ctx, t->sub[0], &v->u.dict.keys[i], out))
+            if (encode_field(ctx, 0x0a, t->sub[0], &v->u.dict.keys[i], out) ||
+                encode_field(ctx, 0x12, t->sub[1], &v->u.dict.values[i], out))
                 return -1;
-            kbuf_nested_end(out, mk);
-            kbuf_varint(out, 0x12);
-            size_t mv = kbuf_nested_begin(out);
-            if (value_encode(ctx, t->sub[1], &v->u.dict.values[i], out))
-                return -1;
-            kbuf_nested_end(out, mv);
             kbuf_nested_end(out, m);
         }
         return 0;
