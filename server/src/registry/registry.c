@@ -21,8 +21,10 @@ void registry_init(kregistry *r) {
 }
 
 void registry_free(kregistry *r) {
-    for (size_t i = 0; i < r->nservices; i++)
+    for (size_t i = 0; i < r->nservices; i++) {
         strmap_free(&r->services[i]->procs_by_name);
+        free(r->services[i]->procs);
+    }
     free(r->services);
     free(r->plugins);
     strmap_free(&r->by_name);
