@@ -221,14 +221,14 @@ int streams_krpc_remove_stream(krpc_call *call, const krpc_value *args, krpc_val
 }
 
 static krpc_event *event_new(krpc_call *call, krpc_event_condition_fn cond, kcondition_fn icond,
-                             void *state, void (*free_state)(void *), krpc_value *result) {
+                             void *state, void (*free_state)(void *), krpc_value *result, int refs) {
     kcallctx *c = ctx_of(call);
     if (need_stream_connection(call))
         return NULL;
     krpc_event *ev = calloc(1, sizeof *ev);
     if (!ev)
         abort();
-    atomic_init(&ev->refs, 2);
+    atomic_init(&ev->refs, refs);
     ev->condition = cond;
     ev->icondition = icond;
     ev->state = state;
@@ -241,12 +241,12 @@ static krpc_event *event_new(krpc_call *call, krpc_event_condition_fn cond, kcon
 
 krpc_event *streams_event_create(krpc_call *call, krpc_event_condition_fn condition, void *state,
                                  void (*free_state)(void *), krpc_value *result) {
-    return event_new(call, condition, NULL, state, free_state, result);
+    return event_new(call, condition, NULL, state, free_state, result, 2);
 }
 
 krpc_event *streams_event_create_internal(krpc_call *call, kcondition_fn condition, void *state,
                                           void (*free_state)(void *), krpc_value *result) {
-    return event_new(call, NULL, condition, state, free_state, result);
+    return event_new(call, NULL, condition, state, free_state, result, 1);
 }
 
 void streams_event_trigger(krpc_event *ev) {

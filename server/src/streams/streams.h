@@ -24,7 +24,9 @@ void streams_event_release(krpc_event *event);
  * context; sets *fire, or returns -1 with err set (the event then fails). */
 typedef int (*kcondition_fn)(krpc_server *srv, kclient *client, void *state, arena *a, bool *fire,
                              kerror *err);
-/* Create an event with a server-side condition for the calling client. */
+/* Create an event with a server-side condition for the calling client. The
+ * host holds the only reference: do not release the returned handle. On
+ * failure (NULL) state is still the caller's. */
 krpc_event *streams_event_create_internal(krpc_call *call, kcondition_fn condition, void *state,
                                           void (*free_state)(void *), krpc_value *result);
 
