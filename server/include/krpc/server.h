@@ -73,9 +73,20 @@ typedef struct krpc_server_config {
     double tick_rate; /* default 60 */
 
     /* Limits. */
-    size_t max_message_size;     /* bytes of one incoming message; default 64 MiB */
-    size_t max_clients;          /* connected RPC clients; default 10000 */
+    size_t max_message_size;       /* bytes of one incoming message; default 64 MiB */
+    size_t max_clients;            /* connected RPC clients; default 10000 */
+    size_t max_streams_per_client; /* streams and events of one client; default 100000 */
+    size_t max_send_buffer;        /* bytes queued for one connection; default 64 MiB */
     uint32_t handshake_timeout_ms; /* default 3000 */
+
+    /* Connection policy: with n_allow == 0 every client is accepted (the
+     * standalone default); otherwise only clients whose address is listed
+     * (an IPv4/IPv6 address, or a local-socket path). Strings are copied. */
+    size_t n_allow;
+    const char *const *allow;
+
+    /* Log every RPC (service, procedure, client, outcome) at debug level. */
+    bool log_requests;
 
     /* Reported by KRPC.GetStatus; "X.Y.Z". Default: this build's version. */
     const char *version;

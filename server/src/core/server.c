@@ -26,6 +26,8 @@ void krpc_server_config_defaults(krpc_server_config *c) {
     c->tick_rate = 60;
     c->max_message_size = 64u << 20;
     c->max_clients = 10000;
+    c->max_streams_per_client = 100000;
+    c->max_send_buffer = 64u << 20;
     c->handshake_timeout_ms = 3000;
     c->version = NULL;
     c->game_scene = KRPC_SCENE_SPACE_CENTER;
@@ -54,6 +56,18 @@ int krpc_server_create(const krpc_server_config *config, krpc_server **out) {
         srv->cfg.handshake_timeout_ms = 3000;
     if (!srv->cfg.tick_rate)
         srv->cfg.adaptive_rate_control = false; /* no frame pacing */
+    /* the allowlist's strings are the caller's: keep copies */
+    arena_init(&srv->config_mem);
+    if (config->n_allow) {
+        const char **allow = arena_alloc(&srv->config_mem, config->n_allow * sizeof *allow);
+        for (size_t i = 0; i < config->n_allow; i++)
+            allow[i] = arena_strdup(&srv->config_mem, config->allow[i]);
+        srv->cfg.allow = allow;
+    }
+    if (!srv->cfg.max_streams_per_client)
+        srv->cfg.max_streams_per_client = 100000;
+    if (!srv->cfg.max_send_buffer)
+        srv->cfg.max_send_buffer = 64u << 20;
     srv->log = (klog){config->log_level, config->log_fn, config->log_data};
     srv->max_time_per_update_us = config->max_time_per_update_us;
     srv->game_scene = config->game_scene ? config->game_scene : KRPC_SCENE_SPACE_CENTER;
@@ -267,5 +281,6 @@ void krpc_server_destroy(krpc_server *srv) {
     for (size_t i = 0; i < srv->nendpoints; i++)
         free(srv->endpoints[i].address);
     free((char *)srv->cfg.version);
+    arena_free(&srv->config_mem);
     free(srv);
 }

@@ -123,6 +123,7 @@ typedef struct kstatus {
 
 struct krpc_server {
     krpc_server_config cfg;
+    arena config_mem; /* copies of the configuration's strings */
     klog log;
     uv_loop_t loop;
     uv_timer_t tick_timer;

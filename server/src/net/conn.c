@@ -115,6 +115,13 @@ int conn_send(kconn *c, const uint8_t *data, size_t len) {
             len -= (size_t)n;
         }
     }
+    if (c->write_pending + len > c->srv->cfg.max_send_buffer) {
+        /* a reader that does not read: drop it rather than buffer without end */
+        KLOG_WARN(&c->srv->log, "Connection from %s: over %zu bytes waiting to be sent; closing it",
+                  c->address, c->srv->cfg.max_send_buffer);
+        conn_abort(c);
+        return -1;
+    }
     write_req *w = malloc(sizeof *w + len);
     if (!w)
         abort();

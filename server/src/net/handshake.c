@@ -33,6 +33,16 @@ static void reject(kconn *c, Krpc__Schema__ConnectionResponse__Status status, co
     conn_close(c);
 }
 
+/* The connection policy: everyone, or the listed addresses. */
+static bool policy_allows(krpc_server *srv, const char *address) {
+    if (!srv->cfg.n_allow)
+        return true;
+    for (size_t i = 0; i < srv->cfg.n_allow; i++)
+        if (strcmp(srv->cfg.allow[i], address) == 0)
+            return true;
+    return false;
+}
+
 static void rpc_handshake(kconn *c, const Krpc__Schema__ConnectionRequest *req) {
     krpc_server *srv = c->srv;
     if (req->type != KRPC__SCHEMA__CONNECTION_REQUEST__TYPE__RPC) {
@@ -46,6 +56,12 @@ static void rpc_handshake(kconn *c, const Krpc__Schema__ConnectionRequest *req) 
         KLOG_WARN(&srv->log, "Refused a client from %s: limit of %zu clients reached", c->address,
                   srv->cfg.max_clients);
         reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__MALFORMED_MESSAGE, msg);
+        return;
+    }
+    if (!policy_allows(srv, c->address)) {
+        KLOG_WARN(&srv->log, "Refused a client from %s: not in the allowlist", c->address);
+        reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__MALFORMED_MESSAGE,
+               "Connection refused: this address is not allowed by the server's connection policy");
         return;
     }
     const char *name = req->client_name ? req->client_name : "";

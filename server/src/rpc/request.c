@@ -49,6 +49,10 @@ bool request_run(krpc_server *srv, krequest *req) {
         if (c->state == CALL_DONE)
             continue;
         call_execute(srv, req->client, c, &req->a, first);
+        if (srv->cfg.log_requests && c->state == CALL_DONE)
+            KLOG_DEBUG(&srv->log, "Client '%s': %s %s%s", req->client->name,
+                       c->proc ? c->proc->fullname : "(unknown procedure)", c->err.set ? "failed: " : "ok",
+                       c->err.set ? c->err.description : "");
         if (c->state == CALL_YIELDED) {
             done = false;
         } else if (!first && c->err.set) {

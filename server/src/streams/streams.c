@@ -10,6 +10,7 @@
 #include "util/clock.h"
 #include "util/varint.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +115,18 @@ static int need_stream_connection(krpc_call *call) {
     return 0;
 }
 
+/* The per-client limit on streams and events (limits.max_streams_per_client). */
+static int need_room(krpc_call *call) {
+    kcallctx *c = ctx_of(call);
+    if (c->client->nstreams >= c->srv->cfg.max_streams_per_client) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "This client already has %zu streams, the server's limit",
+                 c->srv->cfg.max_streams_per_client);
+        return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, msg);
+    }
+    return 0;
+}
+
 /* Stream{id} or Event{stream{id}} as a result value. */
 static void id_result(krpc_call *call, uint64_t id, bool event, krpc_value *result) {
     uint8_t buf[2 + 1 + VARINT_MAX];
@@ -171,6 +184,10 @@ int streams_krpc_add_stream(krpc_call *call, const krpc_value *args, krpc_value 
         arena_free(&mem);
         s->remove_requested = false; /* re-added before its removal was applied */
     } else {
+        if (need_room(call)) {
+            arena_free(&mem);
+            return KRPC_ERROR;
+        }
         s = stream_new(srv, c->client);
         arena_move(&s->mem, &mem);
         s->call = captured;
@@ -223,7 +240,7 @@ int streams_krpc_remove_stream(krpc_call *call, const krpc_value *args, krpc_val
 static krpc_event *event_new(krpc_call *call, krpc_event_condition_fn cond, kcondition_fn icond,
                              void *state, void (*free_state)(void *), krpc_value *result, int refs) {
     kcallctx *c = ctx_of(call);
-    if (need_stream_connection(call))
+    if (need_stream_connection(call) || need_room(call))
         return NULL;
     krpc_event *ev = calloc(1, sizeof *ev);
     if (!ev)
