@@ -24,16 +24,28 @@ static void on_signal(int sig) {
 static void print_endpoints(const krpc_config *cfg, krpc_server *srv) {
     for (size_t i = 0; i < cfg->server.n_endpoints; i++) {
         const krpc_endpoint_config *ep = &cfg->server.endpoints[i];
-        printf("type = protobuf\n");
+        static const char *types[] = {"protobuf", "websockets", "localsocket", "serialio", "websockets-echo"};
+        printf("type = %s\n", (unsigned)ep->protocol < 5 ? types[ep->protocol] : "?");
         if (i == 0) {
             if (cfg->server.tick_rate > 0)
                 printf("frame pacing = %g updates/s\n", cfg->server.tick_rate);
             else
                 printf("frame pacing = off\n");
         }
-        printf("bind = %s\n", ep->address ? ep->address : "127.0.0.1");
-        printf("rpc_port = %u\n", krpc_server_rpc_port(srv, i));
-        printf("stream_port = %u\n", krpc_server_stream_port(srv, i));
+        /* the lines the reference test harness reads (testservice.md 8.2) */
+        switch (ep->protocol) {
+        case KRPC_PROTOCOL_LOCAL_SOCKET:
+            printf("rpc_path = %s\n", krpc_server_rpc_path(srv, i));
+            printf("stream_path = %s\n", krpc_server_stream_path(srv, i));
+            break;
+        case KRPC_PROTOCOL_SERIAL:
+            printf("port = %s\n", ep->port);
+            break;
+        default:
+            printf("bind = %s\n", ep->address ? ep->address : "127.0.0.1");
+            printf("rpc_port = %u\n", krpc_server_rpc_port(srv, i));
+            printf("stream_port = %u\n", krpc_server_stream_port(srv, i));
+        }
     }
 }
 

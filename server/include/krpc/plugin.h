@@ -177,6 +177,11 @@ typedef struct krpc_param_decl {
 /* Procedure flags. */
 enum {
     KRPC_STATIC = 1u << 0, /* in krpc_class_decl.methods: a static method */
+    /* The result depends only on the arguments and the game state, not on the
+     * calling client, and calling it again within one update gives the same
+     * result (e.g. a vessel's altitude). Streams of the same call from many
+     * clients are then evaluated once per update and the result shared. */
+    KRPC_SHARED = 1u << 1,
 };
 
 typedef struct krpc_procedure_decl {
@@ -201,6 +206,7 @@ typedef struct krpc_property_decl {
     const char *doc;
     const char *deprecated;
     uint32_t game_scenes;
+    uint32_t flags; /* KRPC_SHARED applies to the getter */
 } krpc_property_decl;
 
 /* A class: objects your procedures return and take, identified on the wire by
@@ -316,6 +322,20 @@ typedef bool (*krpc_event_condition_fn)(krpc_event *event, void *state);
 /* Severity for krpc_log. */
 enum { KRPC_LOG_ERROR = 0, KRPC_LOG_WARNING = 1, KRPC_LOG_INFO = 2, KRPC_LOG_DEBUG = 3 };
 
+/* A client asks the game for a change only the game can make: the setter of
+ * KRPC.GameScene (scene: one KRPC_SCENE_* bit, already checked to be a known
+ * scene) or of KRPC.Paused. The handler runs as the setter's procedure, on the
+ * server thread: return KRPC_OK to accept, or refuse with krpc_raise(call,
+ * KRPC_ERR_INVALID_OPERATION, "why") (or any krpc_raise*); it may also yield.
+ * Accepting does not change anything by itself: the handler (at once) or the
+ * game (later, as a game loads a scene asynchronously) applies the change with
+ * set_game_scene / set_paused (or krpc_server_set_game_scene /
+ * krpc_server_set_paused). call->state is not yours; state is what was given
+ * with the handler. Without a handler the setters raise
+ * KRPC.InvalidOperationException ("... not supported by this server"). */
+typedef int (*krpc_game_scene_request_fn)(void *state, krpc_call *call, uint32_t scene);
+typedef int (*krpc_paused_request_fn)(void *state, krpc_call *call, bool paused);
+
 /* The host API. Append-only: new functions go at the end; check `size`
  * before using a member newer than your ABI version. */
 struct krpc_host_api {
@@ -376,6 +396,32 @@ struct krpc_host_api {
 
     /* The host handle of the plugin making this call. */
     krpc_host *(*host)(krpc_call *call);
+
+    /* ---- Added after the first release: check KRPC_HOST_API_HAS(api, member)
+     * before use, an older host's table ends before them. ---- */
+
+    /* The pointer the embedding program registered this plugin with
+     * (krpc_server_add_plugin_with_data / krpc_server_load_plugin_with_data);
+     * NULL otherwise. The host never dereferences it. */
+    void *(*user_data)(krpc_host *host);
+
+    /* The game state. Server thread only. game_scene is the current mask of
+     * KRPC_SCENE_* bits (what KRPC.GameScene reports, and what procedures'
+     * game_scenes are checked against); set_game_scene replaces it, e.g. a mock
+     * game that enters Flight when a vessel is launched. paused is what
+     * KRPC.Paused reports; set_paused changes it. Neither pauses the server:
+     * updates and calls go on, pausing the simulation is the game's business. */
+    uint32_t (*game_scene)(krpc_host *host);
+    void (*set_game_scene)(krpc_host *host, uint32_t scene_mask);
+    bool (*paused)(krpc_host *host);
+    void (*set_paused)(krpc_host *host, bool paused);
+
+    /* Become the handler of a client setting KRPC.GameScene / KRPC.Paused (see
+     * krpc_game_scene_request_fn). One handler each per server, whoever
+     * installed it last (a plugin or the embedding program); fn == NULL removes
+     * it. state is passed back to fn and stays yours. Server thread only. */
+    void (*on_game_scene_request)(krpc_host *host, krpc_game_scene_request_fn fn, void *state);
+    void (*on_paused_request)(krpc_host *host, krpc_paused_request_fn fn, void *state);
 };
 
 static inline void *krpc_alloc(krpc_call *c, size_t n) { return c->api->alloc(c, n); }
@@ -393,6 +439,11 @@ static inline int krpc_yield(krpc_call *c, krpc_resume_fn resume, void *state, v
 }
 static inline const uint8_t *krpc_client_id(krpc_call *c) { return c->api->client_id(c); }
 static inline const char *krpc_client_name(krpc_call *c) { return c->api->client_name(c); }
+
+/* Whether the host's API table has a member (it may be older than this
+ * header): KRPC_HOST_API_HAS(api, user_data). */
+#define KRPC_HOST_API_HAS(api, member) \
+    ((api)->size >= offsetof(krpc_host_api, member) + sizeof((api)->member))
 
 /* ========================================================================
  * 4. The plugin

@@ -47,16 +47,52 @@ typedef enum krpc_log_level {
 typedef void (*krpc_log_fn)(void *data, krpc_log_level level, const char *message);
 
 typedef enum krpc_protocol {
-    KRPC_PROTOCOL_TCP = 0, /* protobuf over TCP/IP */
+    KRPC_PROTOCOL_TCP = 0,          /* protobuf over TCP/IP */
+    KRPC_PROTOCOL_WEBSOCKETS = 1,   /* protobuf over WebSockets (RFC 6455) */
+    KRPC_PROTOCOL_LOCAL_SOCKET = 2, /* protobuf over unix domain sockets */
+    KRPC_PROTOCOL_SERIAL = 3,       /* protobuf over a serial port ("SerialIO") */
+    /* WebSockets whose RPC channel echoes every message instead of executing
+     * it (the reference's "websockets-echo" test mode, transports.md 3.6). */
+    KRPC_PROTOCOL_WEBSOCKETS_ECHO = 4,
 } krpc_protocol;
 
+typedef enum krpc_parity {
+    KRPC_PARITY_NONE = 0,
+    KRPC_PARITY_ODD,
+    KRPC_PARITY_EVEN,
+    KRPC_PARITY_MARK,
+    KRPC_PARITY_SPACE,
+} krpc_parity;
+
+typedef enum krpc_stop_bits {
+    KRPC_STOP_BITS_ONE = 0,
+    KRPC_STOP_BITS_TWO,
+    KRPC_STOP_BITS_ONE_POINT_FIVE, /* only with 5 data bits (what UARTs do) */
+    KRPC_STOP_BITS_NONE,           /* not possible on a serial line: refused */
+} krpc_stop_bits;
+
 /* One kRPC "server" in the reference's sense: an RPC and a stream channel
- * over one transport. Strings are copied by krpc_server_create. */
+ * over one transport. Strings are copied by krpc_server_create; zero fields
+ * take the defaults given. */
 typedef struct krpc_endpoint_config {
     krpc_protocol protocol;
-    const char *address;  /* TCP: IPv4 address to bind, default "127.0.0.1" */
+    /* TCP and WebSockets */
+    const char *address;  /* IPv4 address to bind, default "127.0.0.1" */
     uint16_t rpc_port;    /* 0 picks a free port (read it back) */
     uint16_t stream_port;
+    /* Local socket: NULL takes the default, $XDG_RUNTIME_DIR/krpc/{rpc,stream}
+     * or else /tmp/krpc-<user>/{rpc,stream} (read them back with
+     * krpc_server_rpc_path); "" is an error. At most 100 bytes. */
+    const char *rpc_path;
+    const char *stream_path;
+    /* Serial: the device (e.g. "/dev/ttyUSB0"), baud rate (default 9600),
+     * data bits (5-8, default 8), parity and stop bits (default none, one).
+     * Pending output is capped by max_send_buffer like every connection's. */
+    const char *port;
+    uint32_t baud_rate;
+    uint8_t data_bits;
+    krpc_parity parity;
+    krpc_stop_bits stop_bits;
 } krpc_endpoint_config;
 
 #define KRPC_MAX_ENDPOINTS 8
@@ -126,6 +162,9 @@ KRPC_API int krpc_server_start(krpc_server *server);
 /* The ports an endpoint is bound to (after start; 0 if not applicable). */
 KRPC_API uint16_t krpc_server_rpc_port(const krpc_server *server, size_t endpoint);
 KRPC_API uint16_t krpc_server_stream_port(const krpc_server *server, size_t endpoint);
+/* The socket paths of a local-socket endpoint (NULL for other transports). */
+KRPC_API const char *krpc_server_rpc_path(const krpc_server *server, size_t endpoint);
+KRPC_API const char *krpc_server_stream_path(const krpc_server *server, size_t endpoint);
 
 /* Run I/O and paced updates until krpc_server_stop. Returns 0. */
 KRPC_API int krpc_server_run(krpc_server *server);
@@ -149,6 +188,61 @@ KRPC_API void krpc_server_destroy(krpc_server *server);
 
 /* The version string of this build, "X.Y.Z". */
 KRPC_API const char *krpc_version(void);
+
+/* ------------------------------------------------------------------------
+ * Embedding: game state, host data, shutdown, several servers.
+ *
+ * Ownership, for every function of this header: a krpc_server is the
+ * caller's from krpc_server_create until krpc_server_destroy; configuration
+ * strings and paths are copied (the caller's memory may go right after the
+ * call); plugin descriptors (krpc_server_add_plugin*) and user data pointers
+ * stay the caller's and must outlive the server; log lines and handler
+ * arguments are valid during the callback only. Nothing returned here needs
+ * freeing except the server itself. Servers share no state: any number can
+ * live in one process, each driven from its own thread or all from one.
+ * ------------------------------------------------------------------------ */
+
+/* The current game scene mask (KRPC_SCENE_*), as krpc_server_set_game_scene
+ * or a plugin left it. */
+KRPC_API uint32_t krpc_server_game_scene(const krpc_server *server);
+
+/* Whether the game is paused: what clients read from KRPC.Paused. The host
+ * sets it; the server itself goes on as before (pausing the simulation is
+ * the host's business). Default false. */
+KRPC_API void krpc_server_set_paused(krpc_server *server, bool paused);
+KRPC_API bool krpc_server_paused(const krpc_server *server);
+
+/* Handle a client setting KRPC.GameScene / KRPC.Paused (see
+ * krpc_game_scene_request_fn in krpc/plugin.h: accept with KRPC_OK, refuse
+ * with krpc_raise; accepting changes nothing until the handler or the host
+ * calls krpc_server_set_game_scene / krpc_server_set_paused). Without a
+ * handler the setters raise KRPC.InvalidOperationException. One handler each
+ * per server; the last installed (by the host or a plugin) wins; fn == NULL
+ * removes it. data stays the caller's and is passed back to fn. Any time. */
+KRPC_API void krpc_server_on_game_scene_request(krpc_server *server, krpc_game_scene_request_fn fn,
+                                                void *data);
+KRPC_API void krpc_server_on_paused_request(krpc_server *server, krpc_paused_request_fn fn, void *data);
+
+/* krpc_server_add_plugin / krpc_server_load_plugin, giving the plugin a
+ * pointer it reads with its host API's user_data(host) (e.g. the host's
+ * simulation state for a service linked into the host program). user_data
+ * stays the caller's and must outlive the server. Before start only. */
+KRPC_API int krpc_server_add_plugin_with_data(krpc_server *server, const krpc_plugin *plugin,
+                                              const char *origin, void *user_data);
+KRPC_API int krpc_server_load_plugin_with_data(krpc_server *server, const char *path, void *user_data);
+
+/* Connected RPC clients, over every endpoint. */
+KRPC_API size_t krpc_server_client_count(const krpc_server *server);
+
+/* Close down cleanly, telling clients: stop accepting connections, answer a
+ * request still executing (a yielded call) with the error "The server is
+ * shutting down", send what is queued, then close every connection in order
+ * (clients read the end of the stream, not a reset). Waits up to timeout_ms
+ * (-1: no limit) for the bytes to go out, then drops what is left. Plugins
+ * are cleaned up by krpc_server_destroy, which calls this first (with a
+ * limit of 1 s) if it was not called. After it, only krpc_server_destroy.
+ * Returns 0, or KRPC_ESTATE if the server never started. */
+KRPC_API int krpc_server_shutdown(krpc_server *server, int timeout_ms);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,7 @@ static const char *level_names[] = {"error", "warning", "info", "debug"};
 const char *kopt_expected(const kopt *o, char *buf, size_t len) {
     switch (o->kind) {
     case OPT_BOOL: return "true or false";
+    case OPT_U8:
     case OPT_U16:
     case OPT_U32:
     case OPT_SIZE:
@@ -31,7 +32,9 @@ const char *kopt_expected(const kopt *o, char *buf, size_t len) {
     case OPT_STRING: return "a string";
     case OPT_SCENE: return "a game scene (SpaceCenter, Flight, TrackingStation, EditorVAB, EditorSPH, ...)";
     case OPT_LOGLEVEL: return "error, warning, info or debug";
-    case OPT_PROTOCOL: return "protobuf (or tcp)";
+    case OPT_PROTOCOL: return "protobuf (or tcp), websockets, websockets-echo, localsocket or serialio";
+    case OPT_PARITY: return "None, Odd, Even, Mark or Space";
+    case OPT_STOP_BITS: return "None, One, Two or OnePointFive";
     }
     return "?";
 }
@@ -49,6 +52,7 @@ int kopt_set(const kopt *o, void *base, const char *text, arena *mem, char *why,
         else
             goto bad;
         return 0;
+    case OPT_U8:
     case OPT_U16:
     case OPT_U32:
     case OPT_SIZE: {
@@ -58,7 +62,9 @@ int kopt_set(const kopt *o, void *base, const char *text, arena *mem, char *why,
         unsigned long long v = strtoull(text, &end, 10);
         if (*end || errno || (double)v < o->min || (double)v > o->max)
             goto bad;
-        if (o->kind == OPT_U16)
+        if (o->kind == OPT_U8)
+            *(uint8_t *)field = (uint8_t)v;
+        else if (o->kind == OPT_U16)
             *(uint16_t *)field = (uint16_t)v;
         else if (o->kind == OPT_U32)
             *(uint32_t *)field = (uint32_t)v;
@@ -91,12 +97,42 @@ int kopt_set(const kopt *o, void *base, const char *text, arena *mem, char *why,
                 return 0;
             }
         goto bad;
-    case OPT_PROTOCOL:
-        if (!strcmp(text, "protobuf") || !strcmp(text, "tcp")) {
-            *(krpc_protocol *)field = KRPC_PROTOCOL_TCP;
-            return 0;
-        }
+    case OPT_PROTOCOL: {
+        /* the reference test server's --type names (testservice.md 8.1) */
+        static const struct {
+            const char *name;
+            krpc_protocol p;
+        } protocols[] = {{"protobuf", KRPC_PROTOCOL_TCP},
+                         {"tcp", KRPC_PROTOCOL_TCP},
+                         {"websockets", KRPC_PROTOCOL_WEBSOCKETS},
+                         {"websockets-echo", KRPC_PROTOCOL_WEBSOCKETS_ECHO},
+                         {"localsocket", KRPC_PROTOCOL_LOCAL_SOCKET},
+                         {"serialio", KRPC_PROTOCOL_SERIAL}};
+        for (size_t i = 0; i < sizeof protocols / sizeof protocols[0]; i++)
+            if (!strcmp(text, protocols[i].name)) {
+                *(krpc_protocol *)field = protocols[i].p;
+                return 0;
+            }
         goto bad;
+    }
+    case OPT_PARITY: {
+        static const char *names[] = {"None", "Odd", "Even", "Mark", "Space"};
+        for (int i = 0; i < 5; i++)
+            if (!strcasecmp(text, names[i])) {
+                *(krpc_parity *)field = (krpc_parity)i;
+                return 0;
+            }
+        goto bad;
+    }
+    case OPT_STOP_BITS: {
+        static const char *names[] = {"One", "Two", "OnePointFive", "None"};
+        for (int i = 0; i < 4; i++)
+            if (!strcasecmp(text, names[i])) {
+                *(krpc_stop_bits *)field = (krpc_stop_bits)i;
+                return 0;
+            }
+        goto bad;
+    }
     }
 bad:
     snprintf(why, whylen, "expected %s, got '%s'", kopt_expected(o, exp, sizeof exp), text);
@@ -228,7 +264,8 @@ static int load_servers(yload *y, yaml_node_t *v) {
     s->n_endpoints = n;
     for (size_t i = 0; i < n; i++) {
         krpc_endpoint_config *ep = &s->endpoints[i];
-        *ep = (krpc_endpoint_config){KRPC_PROTOCOL_TCP, "127.0.0.1", 50000, 50001};
+        *ep = (krpc_endpoint_config){
+            .protocol = KRPC_PROTOCOL_TCP, .address = "127.0.0.1", .rpc_port = 50000, .stream_port = 50001};
         if (load_mapping(y, node(y, v->data.sequence.items.start[i]), endpoint_options, NULL, ep))
             return -1;
     }

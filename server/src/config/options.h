@@ -15,6 +15,9 @@ typedef enum kopt_kind {
     OPT_SCENE,
     OPT_LOGLEVEL,
     OPT_PROTOCOL,
+    OPT_U8,
+    OPT_PARITY,
+    OPT_STOP_BITS,
 } kopt_kind;
 
 typedef struct kopt {

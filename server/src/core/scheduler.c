@@ -47,8 +47,11 @@ void scheduler_remove_client(krpc_server *srv, kclient *c) {
     c->prev = c->next = NULL;
 }
 
+/* The budget bounds work beyond the first request of an update, so that even
+ * a tiny max_time_per_update never starves the clients. */
 static bool over_budget(krpc_server *srv) {
-    return srv->exec_ns_this_update >= (uint64_t)srv->max_time_per_update_us * 1000u;
+    return srv->status.rpcs_this_update > 0 &&
+           srv->exec_ns_this_update >= (uint64_t)srv->max_time_per_update_us * 1000u;
 }
 
 /* Run a request (new or resumed); answer it if it finished. */
@@ -58,6 +61,7 @@ static void run(krpc_server *srv, kclient *c, krequest *req) {
     srv->exec_ns_this_update += clock_now_ns() - t0;
     srv->status.rpcs_this_update++;
     srv->status.rpcs_executed++; /* after the run: a GetStatus never counts itself */
+    c->rpcs++;
     c->served_update = srv->update_count;
     req->last_update = srv->update_count;
     if (done) {
@@ -96,7 +100,7 @@ static bool serve_next(krpc_server *srv, kclient *c) {
     if (malformed) {
         KLOG_WARN(&srv->log, "Client '%s' sent a message that is not a Request; closing its connection",
                   c->name);
-        conn_close(conn);
+        conn_close_malformed(conn); /* WebSockets say why (close 1007) */
         return false;
     }
     if (req->resp_err.set) {

@@ -33,7 +33,8 @@ void krpc_server_config_defaults(krpc_server_config *c) {
     c->game_scene = KRPC_SCENE_SPACE_CENTER;
     c->log_level = KRPC_LOG_LEVEL_INFO;
     c->n_endpoints = 1;
-    c->endpoints[0] = (krpc_endpoint_config){KRPC_PROTOCOL_TCP, "127.0.0.1", 50000, 50001};
+    c->endpoints[0] = (krpc_endpoint_config){
+        .protocol = KRPC_PROTOCOL_TCP, .address = "127.0.0.1", .rpc_port = 50000, .stream_port = 50001};
 }
 
 static void on_stop_async(uv_async_t *a) {
@@ -83,14 +84,14 @@ int krpc_server_create(const krpc_server_config *config, krpc_server **out) {
     uv_unref((uv_handle_t *)&srv->stop_async);
     registry_init(&srv->registry);
     arena_init(&srv->stream_scratch);
+    arena_init(&srv->shared_mem);
     objects_init(&srv->objects);
     srv->nendpoints = config->n_endpoints;
     for (size_t i = 0; i < srv->nendpoints; i++) {
         kendpoint *ep = &srv->endpoints[i];
         ep->srv = srv;
         ep->index = i;
-        ep->cfg = config->endpoints[i];
-        ep->address = strdup(ep->cfg.address ? ep->cfg.address : "127.0.0.1");
+        endpoint_init(ep, &config->endpoints[i]); /* net/endpoint.c */
     }
     int rc = krpc_server_add_plugin(srv, &krpc_core_plugin, "built-in");
     if (rc) {
@@ -127,7 +128,7 @@ int krpc_server_start(krpc_server *srv) {
         return rc;
     servicedefs_encode(&srv->registry, &srv->services_cache);
     for (size_t i = 0; i < srv->nendpoints; i++) {
-        rc = tcp_endpoint_start(&srv->endpoints[i]);
+        rc = endpoint_start(&srv->endpoints[i]);
         if (rc)
             return rc;
     }
@@ -257,6 +258,8 @@ static void close_walk(uv_handle_t *h, void *arg) {
 void krpc_server_destroy(krpc_server *srv) {
     if (!srv)
         return;
+    if (srv->started)
+        krpc_server_shutdown(srv, 1000); /* tell clients (core/embed.c) */
     srv->running = false;
     /* connections first (they free themselves in their close callbacks) */
     while (srv->conns)
@@ -266,9 +269,7 @@ void krpc_server_destroy(krpc_server *srv) {
     loader_cleanup_all(srv);
     objects_clear(&srv->objects);
     for (size_t i = 0; i < srv->nendpoints; i++)
-        for (int r = 0; r < 2; r++)
-            if (srv->endpoints[i].listening[r] && !uv_is_closing((uv_handle_t *)&srv->endpoints[i].listeners[r]))
-                uv_close((uv_handle_t *)&srv->endpoints[i].listeners[r], NULL);
+        endpoint_stop(&srv->endpoints[i]); /* listeners, ports, socket files */
     uv_walk(&srv->loop, close_walk, NULL);
     while (uv_run(&srv->loop, UV_RUN_NOWAIT))
         ;
@@ -279,7 +280,7 @@ void krpc_server_destroy(krpc_server *srv) {
     kbuf_free(&srv->services_cache);
     kbuf_free(&srv->scratch);
     for (size_t i = 0; i < srv->nendpoints; i++)
-        free(srv->endpoints[i].address);
+        endpoint_free(&srv->endpoints[i]);
     free((char *)srv->cfg.version);
     arena_free(&srv->config_mem);
     free(srv);

@@ -31,11 +31,18 @@ typedef enum conn_state {
 
 typedef enum conn_role { ROLE_RPC, ROLE_STREAM } conn_role;
 
+/* A connection: a socket (TCP, local socket; WebSocket when ws is set) or one
+ * of the two channels a serial port carries (serial set; its handle is an
+ * idle placeholder so that closing works the same). Whatever the transport,
+ * `in` holds varint-framed messages for the handshake or the scheduler, and
+ * conn_send takes one varint-framed message and frames it for the wire. */
 struct kconn {
     union {
         uv_handle_t handle;
         uv_stream_t stream;
         uv_tcp_t tcp;
+        uv_pipe_t pipe;
+        uv_idle_t placeholder; /* serial channels */
     } h;
     krpc_server *srv;
     kendpoint *ep;
@@ -44,20 +51,33 @@ struct kconn {
     kbuf in;
     uint64_t opened_ns;
     kclient *client;
-    char address[64];
+    char address[108]; /* IP address, socket path or serial port name */
     size_t write_pending; /* bytes queued in uv_write requests */
     bool reading;
+    struct kws *ws;         /* WebSocket state (net/websocket.c), else NULL */
+    struct kserial *serial; /* the serial port of a serial channel, else NULL */
     kconn *prev, *next; /* all open connections of the server */
 };
 
 struct kendpoint {
     krpc_server *srv;
     size_t index;
-    krpc_endpoint_config cfg;
+    krpc_endpoint_config cfg; /* strings point at the copies below */
     char *address;
-    uv_tcp_t listeners[2]; /* [ROLE_RPC], [ROLE_STREAM] */
+    char *paths[2]; /* local socket: [ROLE_RPC], [ROLE_STREAM] (defaults filled in) */
+    char *port;     /* serial device */
+    union {
+        uv_handle_t handle;
+        uv_stream_t stream;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } listeners[2]; /* [ROLE_RPC], [ROLE_STREAM] */
     bool listening[2];
+    bool bound[2];               /* local socket: the file at paths[i] is ours */
+    unsigned long long inode[2]; /* ... with this device/inode, to delete at stop */
+    unsigned long long device[2];
     uint16_t ports[2];
+    struct kserial *serial; /* serial: the open port */
 };
 
 /* One connected client: its RPC connection and (optional) stream connection. */
@@ -70,6 +90,7 @@ struct kclient {
     kconn *stream; /* NULL without a stream connection */
     krequest *active; /* the request being executed (continuation) */
     uint64_t served_update; /* update counter when a request last ran */
+    uint64_t rpcs;          /* requests executed (continuation runs) */
     bool in_ring;
     struct kstream *streams; /* creation order */
     size_t nstreams;
@@ -160,11 +181,31 @@ struct krpc_server {
     size_t nstreams; /* registered streams and events, all clients */
     uint64_t next_stream_id; /* from 0, never reused */
     arena stream_scratch;    /* one evaluation's memory */
+    arena shared_mem;        /* results of shared calls in this stream phase */
+    u64map shared_results;
     kbuf scratch; /* encoding scratch */
+
+    /* embedding (core/embed.c): the game state a host sets and the handlers
+     * of clients' requests to change it */
+    bool paused;
+    bool shut_down;
+    krpc_game_scene_request_fn scene_request;
+    void *scene_request_state;
+    krpc_paused_request_fn paused_request;
+    void *paused_request_state;
 };
 
-/* net: transports */
-int tcp_endpoint_start(kendpoint *ep);
+/* net: transports (net/endpoint.c dispatches on the protocol) */
+/* Copy the configuration's strings and fill in defaults (at create). */
+void endpoint_init(kendpoint *ep, const krpc_endpoint_config *cfg);
+int endpoint_start(kendpoint *ep);
+/* Close listeners and ports, delete socket files (connections are aborted
+ * separately); safe on an endpoint that never started. */
+void endpoint_stop(kendpoint *ep);
+void endpoint_free(kendpoint *ep);
+/* A connection whose message does not parse as a Request: dropped (with a
+ * WebSocket close 1007 on WebSockets). */
+void conn_close_malformed(kconn *c);
 void conn_close(kconn *c);
 /* Close now, dropping unsent bytes (server shutdown). */
 void conn_abort(kconn *c);
@@ -231,6 +272,7 @@ extern const krpc_host_api krpc_host_api_v1;
 struct krpc_host {
     krpc_server *srv;
     kplugin *plugin;
+    void *user_data; /* krpc_server_add_plugin_with_data */
 };
 
 /* Call context: the public krpc_call followed by the host's part. */

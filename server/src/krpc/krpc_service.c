@@ -94,21 +94,32 @@ static int get_game_scene(krpc_call *call, const krpc_value *args, krpc_value *r
     return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, "Unknown game scene");
 }
 
+/* The setters ask the host's handler (krpc_server_on_*_request); a server
+ * without one cannot change scene or pause. */
 static int set_game_scene(krpc_call *call, const krpc_value *args, krpc_value *result) {
-    (void)args, (void)result;
-    return krpc_raise(call, KRPC_ERR_INVALID_OPERATION,
-                      "Changing the game scene is not supported by this server");
+    (void)result;
+    krpc_server *srv = ctx_of(call)->srv;
+    if (!srv->scene_request)
+        return krpc_raise(call, KRPC_ERR_INVALID_OPERATION,
+                          "Changing the game scene is not supported by this server");
+    int32_t scene = args[0].u.e;
+    if (scene < 0 || scene > 9)
+        return krpc_raise(call, KRPC_ERR_ARGUMENT, "Unknown game scene");
+    return srv->scene_request(srv->scene_request_state, call, 1u << scene);
 }
 
 static int get_paused(krpc_call *call, const krpc_value *args, krpc_value *result) {
-    (void)call, (void)args;
-    result->u.b = false;
+    (void)args;
+    result->u.b = ctx_of(call)->srv->paused;
     return KRPC_OK;
 }
 
 static int set_paused(krpc_call *call, const krpc_value *args, krpc_value *result) {
-    (void)args, (void)result;
-    return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, "Pausing is not supported by this server");
+    (void)result;
+    krpc_server *srv = ctx_of(call)->srv;
+    if (!srv->paused_request)
+        return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, "Pausing is not supported by this server");
+    return srv->paused_request(srv->paused_request_state, call, args[0].u.b);
 }
 
 static const krpc_procedure_decl procedures[] = {

@@ -1,19 +1,36 @@
 /* A connection's byte stream: reading into its buffer, writing (directly when
  * the socket takes it, else queued), flow control and closing. Whatever the
- * transport, what arrives is handed to the handshake or the scheduler. */
+ * transport, what arrives is handed to the handshake or the scheduler as
+ * varint-framed messages: TCP and local sockets carry them as they are,
+ * WebSockets (websocket.c) and serial ports (serial.c) translate. */
 #include "core/server_internal.h"
 #include "net/handshake.h"
+#include "net/transport.h"
+#include "util/clock.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 enum { READ_CHUNK = 64 * 1024 };
 
+/* WebSocket connections read raw frames into their own buffer. */
+static kbuf *read_buffer(kconn *c) { return c->ws ? ws_read_buffer(c) : &c->in; }
+
+void conn_accepted(kconn *c) {
+    c->opened_ns = clock_now_ns();
+    conn_register(c);
+    krpc_protocol p = c->ep->cfg.protocol;
+    if (p == KRPC_PROTOCOL_WEBSOCKETS || p == KRPC_PROTOCOL_WEBSOCKETS_ECHO)
+        ws_attach(c);
+    conn_start(c);
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     (void)suggested;
     kconn *c = h->data;
-    kbuf_reserve(&c->in, READ_CHUNK);
-    *buf = uv_buf_init((char *)c->in.data + c->in.len, (unsigned)(c->in.cap - c->in.len));
+    kbuf *b = read_buffer(c);
+    kbuf_reserve(b, READ_CHUNK);
+    *buf = uv_buf_init((char *)b->data + b->len, (unsigned)(b->cap - b->len));
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
@@ -25,8 +42,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     }
     if (nread == 0)
         return;
-    c->in.len += (size_t)nread;
+    read_buffer(c)->len += (size_t)nread;
     status_count_read(c->srv, (size_t)nread);
+    if (c->ws) {
+        ws_input(c);
+        return;
+    }
     switch (c->state) {
     case CONN_HANDSHAKE:
         handshake_input(c);
@@ -52,14 +73,23 @@ void conn_start(kconn *c) {
 
 void conn_pause(kconn *c) {
     if (c->reading && c->state != CONN_CLOSING) {
-        uv_read_stop(&c->h.stream);
+        if (c->serial)
+            serial_flow(c, false);
+        else
+            uv_read_stop(&c->h.stream);
         c->reading = false;
     }
 }
 
 void conn_resume(kconn *c) {
-    if (!c->reading && c->state != CONN_CLOSING)
-        c->reading = uv_read_start(&c->h.stream, on_alloc, on_read) == 0;
+    if (!c->reading && c->state != CONN_CLOSING) {
+        if (c->serial) {
+            serial_flow(c, true);
+            c->reading = true;
+        } else {
+            c->reading = uv_read_start(&c->h.stream, on_alloc, on_read) == 0;
+        }
+    }
 }
 
 typedef struct write_req {
@@ -70,6 +100,8 @@ typedef struct write_req {
 
 static void on_close(uv_handle_t *h) {
     kconn *c = h->data;
+    if (c->ws)
+        ws_free(c);
     kbuf_free(&c->in);
     free(c);
 }
@@ -97,28 +129,29 @@ static void on_write(uv_write_t *r, int status) {
         really_close(c);
 }
 
-int conn_send(kconn *c, const uint8_t *data, size_t len) {
-    if (c->state == CONN_CLOSING)
-        return -1;
-    status_count_written(c->srv, len);
+int conn_writev(kconn *c, const uv_buf_t *bufs, unsigned nbufs) {
+    size_t total = 0;
+    for (unsigned i = 0; i < nbufs; i++)
+        total += bufs[i].len;
+    status_count_written(c->srv, total);
+    size_t done = 0;
     if (c->write_pending == 0) {
-        uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
-        int n = uv_try_write(&c->h.stream, &b, 1);
-        if (n == (int)len)
+        int n = uv_try_write(&c->h.stream, bufs, nbufs);
+        if (n == (int)total)
             return 0;
         if (n < 0 && n != UV_EAGAIN) {
             conn_close(c);
             return -1;
         }
-        if (n > 0) {
-            data += n;
-            len -= (size_t)n;
-        }
+        if (n > 0)
+            done = (size_t)n;
     }
+    size_t len = total - done;
     if (c->write_pending + len > c->srv->cfg.max_send_buffer) {
         /* a reader that does not read: drop it rather than buffer without end */
         KLOG_WARN(&c->srv->log, "Connection from %s: over %zu bytes waiting to be sent; closing it",
                   c->address, c->srv->cfg.max_send_buffer);
+        c->write_pending = 0;
         conn_abort(c);
         return -1;
     }
@@ -126,7 +159,18 @@ int conn_send(kconn *c, const uint8_t *data, size_t len) {
     if (!w)
         abort();
     w->len = len;
-    memcpy(w->data, data, len);
+    /* the part uv_try_write did not take, in one piece */
+    size_t at = 0, skip = done;
+    for (unsigned i = 0; i < nbufs; i++) {
+        size_t n = bufs[i].len;
+        if (skip >= n) {
+            skip -= n;
+            continue;
+        }
+        memcpy(w->data + at, bufs[i].base + skip, n - skip);
+        at += n - skip;
+        skip = 0;
+    }
     uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)len);
     if (uv_write(&w->req, &c->h.stream, &b, 1, on_write) != 0) {
         free(w);
@@ -137,6 +181,17 @@ int conn_send(kconn *c, const uint8_t *data, size_t len) {
     return 0;
 }
 
+int conn_send(kconn *c, const uint8_t *data, size_t len) {
+    if (c->state == CONN_CLOSING)
+        return -1;
+    if (c->serial)
+        return serial_send(c, data, len);
+    if (c->ws)
+        return ws_send(c, data, len);
+    uv_buf_t b = uv_buf_init((char *)data, (unsigned)len);
+    return conn_writev(c, &b, 1);
+}
+
 /* Detach from the client, then close once queued bytes are out (a rejected
  * handshake's reply must reach the client before the close). */
 void conn_close(kconn *c) {
@@ -145,7 +200,8 @@ void conn_close(kconn *c) {
     conn_state was = c->state;
     c->state = CONN_CLOSING;
     if (c->reading) {
-        uv_read_stop(&c->h.stream);
+        if (!c->serial)
+            uv_read_stop(&c->h.stream);
         c->reading = false;
     }
     kclient *cl = c->client;
@@ -156,8 +212,17 @@ void conn_close(kconn *c) {
         else if (was == CONN_STREAM && cl->stream == c)
             client_stream_closed(c->srv, cl);
     }
+    if (c->serial)
+        serial_channel_closed(c);
     if (c->write_pending == 0)
         really_close(c);
+}
+
+void conn_close_malformed(kconn *c) {
+    if (c->ws)
+        ws_close_malformed(c);
+    else
+        conn_close(c);
 }
 
 kconn *conn_new(krpc_server *srv, kendpoint *ep, conn_role role) {

@@ -2,6 +2,7 @@
 
 #include "krpc.pb-c.h"
 #include "net/framing.h"
+#include "net/transport.h"
 #include "util/clock.h"
 #include "util/varint.h"
 
@@ -138,7 +139,14 @@ void handshake_check_timeouts(krpc_server *srv, uint64_t now_ns) {
     kconn *next;
     for (kconn *c = srv->conns; c; c = next) {
         next = c->next;
-        if (c->state == CONN_HANDSHAKE && now_ns - c->opened_ns >= limit)
+        if (c->state != CONN_HANDSHAKE || now_ns - c->opened_ns < limit)
+            continue;
+        if (c->ws)
+            ws_handshake_timeout(c); /* 400 Bad Request */
+        else
             reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__TIMEOUT, TIMEOUT_TEXT);
     }
+    for (size_t i = 0; i < srv->nendpoints; i++)
+        if (srv->endpoints[i].cfg.protocol == KRPC_PROTOCOL_SERIAL)
+            serial_check(&srv->endpoints[i], now_ns);
 }

@@ -1,8 +1,8 @@
 /* Protobuf over TCP/IP: two listening sockets per endpoint (RPC and stream),
- * accepted connections with TCP_NODELAY (transports.md 1.1). */
-#include "core/server_internal.h"
+ * accepted connections with TCP_NODELAY (transports.md 1.1). WebSocket
+ * endpoints listen the same way; their connections then speak WebSocket. */
 #include "net/handshake.h"
-#include "util/clock.h"
+#include "net/transport.h"
 
 #include <string.h>
 
@@ -11,7 +11,7 @@ static void on_connection(uv_stream_t *listener, int status) {
     krpc_server *srv = ep->srv;
     if (status < 0)
         return;
-    conn_role role = (uv_tcp_t *)listener == &ep->listeners[ROLE_RPC] ? ROLE_RPC : ROLE_STREAM;
+    conn_role role = listener == &ep->listeners[ROLE_RPC].stream ? ROLE_RPC : ROLE_STREAM;
     kconn *c = conn_new(srv, ep, role);
     uv_tcp_init(&srv->loop, &c->h.tcp);
     c->h.handle.data = c;
@@ -30,16 +30,14 @@ static void on_connection(uv_stream_t *listener, int status) {
         else if (peer.ss_family == AF_INET6)
             uv_ip6_name((struct sockaddr_in6 *)&peer, c->address, sizeof c->address);
     }
-    c->opened_ns = clock_now_ns();
-    conn_register(c);
-    conn_start(c);
+    conn_accepted(c);
 }
 
 int tcp_endpoint_start(kendpoint *ep) {
     krpc_server *srv = ep->srv;
     uint16_t want[2] = {ep->cfg.rpc_port, ep->cfg.stream_port};
     for (int role = 0; role < 2; role++) {
-        uv_tcp_t *l = &ep->listeners[role];
+        uv_tcp_t *l = &ep->listeners[role].tcp;
         struct sockaddr_in addr;
         int rc = uv_ip4_addr(ep->address, want[role], &addr);
         if (rc) {

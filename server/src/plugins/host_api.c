@@ -117,6 +117,26 @@ static krpc_host *api_host(krpc_call *call) {
     return c->proc && c->proc->svc->plugin ? c->proc->svc->plugin->host : NULL;
 }
 
+static void *api_user_data(krpc_host *host) { return host->user_data; }
+
+static uint32_t api_game_scene(krpc_host *host) { return krpc_server_game_scene(host->srv); }
+
+static void api_set_game_scene(krpc_host *host, uint32_t scene_mask) {
+    krpc_server_set_game_scene(host->srv, scene_mask);
+}
+
+static bool api_paused(krpc_host *host) { return krpc_server_paused(host->srv); }
+
+static void api_set_paused(krpc_host *host, bool paused) { krpc_server_set_paused(host->srv, paused); }
+
+static void api_on_game_scene_request(krpc_host *host, krpc_game_scene_request_fn fn, void *state) {
+    krpc_server_on_game_scene_request(host->srv, fn, state);
+}
+
+static void api_on_paused_request(krpc_host *host, krpc_paused_request_fn fn, void *state) {
+    krpc_server_on_paused_request(host->srv, fn, state);
+}
+
 const krpc_host_api krpc_host_api_v1 = {
     .size = sizeof(krpc_host_api),
     .abi_version = KRPC_PLUGIN_ABI_VERSION,
@@ -135,4 +155,11 @@ const krpc_host_api krpc_host_api_v1 = {
     .run_call = api_run_call,
     .log = api_log,
     .host = api_host,
+    .user_data = api_user_data,
+    .game_scene = api_game_scene,
+    .set_game_scene = api_set_game_scene,
+    .paused = api_paused,
+    .set_paused = api_set_paused,
+    .on_game_scene_request = api_on_game_scene_request,
+    .on_paused_request = api_on_paused_request,
 };

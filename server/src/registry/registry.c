@@ -285,6 +285,7 @@ static int build_procedure(builder *b, kservice *s, const kclass *cls, const krp
     p->doc_xml = doc_xml(b, d->doc, d->params, d->returns_doc);
     deprecation(b, d->deprecated, &p->deprecated, &p->deprecated_reason);
     p->scenes = d->game_scenes ? d->game_scenes : cls ? cls->scenes : s->scenes;
+    p->shared = d->flags & KRPC_SHARED;
     p->fn = d->fn;
     return add_proc(b, s, p);
 }
@@ -329,6 +330,7 @@ static int build_property(builder *b, kservice *s, const kclass *cls, const krpc
         p->deprecated = dep;
         p->deprecated_reason = reason;
         p->scenes = scenes;
+        p->shared = !setter && (d->flags & KRPC_SHARED);
         p->fn = fn;
         if (add_proc(b, s, p))
             return -1;

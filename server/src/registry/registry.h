@@ -93,6 +93,7 @@ struct kproc {
     bool deprecated;
     const char *deprecated_reason;
     uint32_t scenes;
+    bool shared; /* KRPC_SHARED: one evaluation per update serves every stream */
     krpc_procedure_fn fn;
 };
 

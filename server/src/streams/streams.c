@@ -310,18 +310,70 @@ static void set_error(kstream *s, const kerror *e) {
     s->remove_after_send = true;
 }
 
+/* Results of KRPC_SHARED calls in this stream phase, by call key. */
+typedef struct shared_result {
+    const uint8_t *key;
+    size_t keylen;
+    kcall outcome; /* err, is_null, value (in the phase's memory) */
+    struct shared_result *next;
+} shared_result;
+
+static shared_result *shared_find(krpc_server *srv, const kstream *s) {
+    shared_result *r = u64map_get(&srv->shared_results, hash_bytes(s->key, s->keylen));
+    for (; r; r = r->next)
+        if (r->keylen == s->keylen && memcmp(r->key, s->key, s->keylen) == 0)
+            return r;
+    return NULL;
+}
+
+static void shared_store(krpc_server *srv, const kstream *s) {
+    arena *a = &srv->shared_mem;
+    shared_result *r = arena_zalloc(a, sizeof *r);
+    r->key = s->key;
+    r->keylen = s->keylen;
+    r->outcome.is_null = s->call.is_null;
+    if (s->call.err.set) {
+        r->outcome.err.set = true;
+        r->outcome.err.service = arena_strdup(a, s->call.err.service ? s->call.err.service : "");
+        r->outcome.err.name = arena_strdup(a, s->call.err.name ? s->call.err.name : "");
+        r->outcome.err.description = arena_strdup(a, s->call.err.description ? s->call.err.description : "");
+    } else if (!s->call.is_null) {
+        uint8_t *v = arena_alloc(a, s->call.value_len ? s->call.value_len : 1);
+        if (s->call.value_len)
+            memcpy(v, s->call.value, s->call.value_len);
+        r->outcome.value = v;
+        r->outcome.value_len = s->call.value_len;
+    }
+    uint64_t h = hash_bytes(s->key, s->keylen);
+    r->next = u64map_get(&srv->shared_results, h);
+    u64map_put(&srv->shared_results, h, r);
+}
+
+static void publish(kstream *s, const kcall *outcome) {
+    if (outcome->err.set)
+        set_error(s, &outcome->err);
+    else
+        set_value(s, outcome->is_null, outcome->value, outcome->value_len);
+}
+
 static void eval_call(krpc_server *srv, kstream *s) {
-    arena *a = &srv->stream_scratch;
     bool first = s->call.state != CALL_YIELDED;
+    bool shared = s->call.proc->shared && first;
+    if (shared) {
+        shared_result *r = shared_find(srv, s);
+        if (r) {
+            publish(s, &r->outcome);
+            return;
+        }
+    }
     if (first)
         s->call.state = CALL_PENDING;
-    call_execute(srv, s->client, &s->call, a, first);
+    call_execute(srv, s->client, &s->call, &srv->stream_scratch, first);
     if (s->call.state == CALL_YIELDED)
         return;
-    if (s->call.err.set)
-        set_error(s, &s->call.err);
-    else
-        set_value(s, s->call.is_null, s->call.value, s->call.value_len);
+    if (shared)
+        shared_store(srv, s);
+    publish(s, &s->call);
     s->call.state = CALL_PENDING;
 }
 
@@ -425,6 +477,8 @@ static void remove_marked(krpc_server *srv, kclient *cl, bool after_send) {
 
 void streams_phase(krpc_server *srv) {
     uint64_t now = clock_now_ns();
+    u64map_free(&srv->shared_results);
+    arena_reset(&srv->shared_mem);
     for (kclient *cl = srv->clients; cl; cl = cl->all_next) {
         if (!cl->streams)
             continue;
@@ -463,4 +517,6 @@ void streams_free_all(krpc_server *srv) {
     for (kclient *cl = srv->clients; cl; cl = cl->all_next)
         streams_client_gone(srv, cl);
     arena_free(&srv->stream_scratch);
+    arena_free(&srv->shared_mem);
+    u64map_free(&srv->shared_results);
 }
