@@ -1,0 +1,60 @@
+/* An in-process server for the fuzz targets: the real krpc_server with the
+ * TestService plugin (its Benchmark service left out: Benchmark.Call loops
+ * as many times as a client asks, which is a feature, not a hang), bound to
+ * an ephemeral loopback port that nothing connects to. Connections are the
+ * server's own kconn objects over a socketpair: the target puts bytes into
+ * the connection's input buffer exactly as the read callback would, and the
+ * harness reads what the server wrote from the other end, checking that it
+ * is a sequence of well-formed framed messages of the expected type.
+ *
+ * The TestService plugin is found through $KRPC_FUZZ_TESTSERVICE, else the
+ * path the build compiled in (KRPC_FUZZ_TESTSERVICE_PATH). */
+#ifndef KRPC_FUZZ_SERVER_H
+#define KRPC_FUZZ_SERVER_H
+
+#include "core/server_internal.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum fz_expect {
+    FZ_HANDSHAKE_THEN_RESPONSES, /* RPC connection from its handshake */
+    FZ_RESPONSES,                /* RPC connection after its handshake */
+    FZ_STREAM_HANDSHAKE_THEN_UPDATES,
+    FZ_STREAM_UPDATES,
+} fz_expect;
+
+typedef struct fz_conn {
+    kconn *c;     /* NULL once the server closed it (and freed it) */
+    int peer;     /* our end of the socketpair */
+    fz_expect expect;
+    size_t seen;  /* messages read from the server so far */
+    kbuf out;     /* bytes read from the server, not yet a whole message */
+    bool peer_closed;
+} fz_conn;
+
+/* The server, created on first use and re-created every $KRPC_FUZZ_RECYCLE
+ * inputs (default 2000; 1 makes every input independent of the ones before,
+ * for reproducing a finding). Call once at the start of each input. */
+krpc_server *fz_server(void);
+
+/* A new connection on the server's first endpoint, in handshake state. */
+void fz_conn_open(fz_conn *fc, krpc_server *srv, conn_role role, fz_expect expect);
+/* An RPC client that already did its handshake (and, with stream, a stream
+ * connection joined to it). */
+kclient *fz_client_open(krpc_server *srv, fz_conn *rpc, fz_conn *stream);
+/* Bytes from the client: what the read callback does with them. */
+void fz_conn_feed(fz_conn *fc, const uint8_t *data, size_t len);
+/* Run the loop without blocking until nothing is left to do, then read and
+ * check what the server sent on each connection. */
+void fz_settle(krpc_server *srv, fz_conn *conns, size_t n);
+/* Close from the client side (the server sees end of file) and settle. */
+void fz_conn_close(krpc_server *srv, fz_conn *fc);
+/* After every connection of an input closed: no client, stream, request or
+ * connection of it may be left. Aborts otherwise. */
+void fz_check_clean(krpc_server *srv);
+
+/* One update of the server, as krpc_server_run would do it. */
+void fz_tick(krpc_server *srv);
+
+#endif
