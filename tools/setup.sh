@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(meson ninja-build pkg-config gcc libc6-dev
-          libprotobuf-c-dev protobuf-c-compiler libuv1-dev libwebsockets-dev libyaml-dev
-          protobuf-compiler python3 python3-protobuf)
+          libprotobuf-c-dev protobuf-c-compiler libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libyaml-dev
+          protobuf-compiler python3 python3-protobuf
+          chromium)  # chromium: the status page test renders it headless
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -86,9 +86,8 @@ int main(int argc, char **argv) {
         krpc_config_free(&cfg);
         return 1;
     }
-    print_endpoints(&cfg, srv);
-    printf("Server started successfully\n");
-    fflush(stdout);
+    /* handlers first: a harness may send SIGTERM as soon as it reads the ready
+     * line, and the socket files of local-socket endpoints must go at stop */
     running_server = srv;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -96,6 +95,11 @@ int main(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    print_endpoints(&cfg, srv);
+    if (krpc_server_status_port(srv))
+        printf("status_port = %u\n", krpc_server_status_port(srv));
+    printf("Server started successfully\n");
+    fflush(stdout);
     krpc_server_run(srv);
     running_server = NULL;
     krpc_server_destroy(srv);

@@ -233,7 +233,6 @@ typedef struct sc_elements {
     double n;                                       /* mean motion */
     double period;
     double ap, pe; /* radii */
-    v3 h;          /* specific angular momentum, right-handed (plain v x r) */
 } sc_elements;
 
 typedef struct sc_objects sc_objects; /* objects.c */
@@ -252,6 +251,7 @@ typedef struct sc_world {
     sc_vessel **vessels;
     size_t nnodes, capnodes;
     sc_node **nodes;
+    int home; /* the body at the world origin (Kerbin) */
     uint32_t next_vessel_id, next_part_id, next_node_id;
     uint32_t active_vessel; /* 0 = none */
     uint32_t target_vessel;
@@ -324,6 +324,9 @@ sc_conic sc_body_conic(const sc_world *w, int body, double ut);
 /* ---- orbits (orbit.c) ------------------------------------------------------ */
 
 sc_elements sc_elements_of(const sc_conic *c);
+/* The state at time t on the orbit with these elements (angles in radians). */
+sc_conic sc_conic_from_elements(double mu, double a, double e, double inc, double lan, double argpe,
+                                double mean_anomaly, double t);
 /* Propagate a conic (Kepler, universal variables) to time t. */
 void sc_conic_at(const sc_conic *c, double t, v3 *r, v3 *v);
 double sc_conic_time_to_true_anomaly(const sc_conic *c, double nu);

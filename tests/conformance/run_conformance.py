@@ -6,6 +6,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 from krpctest import Server  # noqa: E402
@@ -24,10 +25,23 @@ krpctest.OPTIONS = opts
 vectors = sorted(os.path.join(opts.shared, "conformance", "vectors", f)
                  for f in os.listdir(os.path.join(opts.shared, "conformance", "vectors"))
                  if f.endswith(".jsonl"))
-srv = Server()
+# the TCP endpoint and a WebSocket one, so the websocket cases run too
+config = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+config.write("servers:\n"
+             "  - {protocol: protobuf, rpc_port: 0, stream_port: 0}\n"
+             "  - {protocol: websockets, rpc_port: 0, stream_port: 0}\n")
+config.close()
+try:
+    srv = Server("--config", config.name)
+finally:
+    os.unlink(config.name)
+# each endpoint prints its ports, in order: TCP first, then WebSockets
+ports = [int(line.split(" = ", 1)[1]) for line in srv.output.decode().splitlines()
+         if line.startswith(("rpc_port = ", "stream_port = "))]
 try:
     r = subprocess.run([sys.executable, replay, "--host", "127.0.0.1",
-                        "--rpc-port", str(srv.rpc_port), "--stream-port", str(srv.stream_port),
+                        "--rpc-port", str(ports[0]), "--stream-port", str(ports[1]),
+                        "--ws-rpc-port", str(ports[2]), "--ws-stream-port", str(ports[3]),
                         "--fresh-server"] + vectors)
 finally:
     code, err = srv.stop()

@@ -37,6 +37,11 @@ typedef struct fz_conn {
  * inputs (default 2000; 1 makes every input independent of the ones before,
  * for reproducing a finding). Call once at the start of each input. */
 krpc_server *fz_server(void);
+/* Destroy the server (at the end of a replay, for leak checking). */
+void fz_shutdown(void);
+/* Changes whenever fz_server made a new server (to redo per-server set-up:
+ * a new server may well have the old one's address). */
+unsigned long fz_server_generation(void);
 
 /* A new connection on the server's first endpoint, in handshake state. */
 void fz_conn_open(fz_conn *fc, krpc_server *srv, conn_role role, fz_expect expect);
@@ -53,6 +58,10 @@ void fz_conn_close(krpc_server *srv, fz_conn *fc);
 /* After every connection of an input closed: no client, stream, request or
  * connection of it may be left. Aborts otherwise. */
 void fz_check_clean(krpc_server *srv);
+
+/* Objects 1 ("a") and 2 ("b") of TestService.TestClass exist and object 3
+ * ("c") has been destroyed, made by real requests once per server. */
+void fz_setup_objects(krpc_server *srv);
 
 /* One update of the server, as krpc_server_run would do it. */
 void fz_tick(krpc_server *srv);

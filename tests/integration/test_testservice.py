@@ -114,7 +114,7 @@ def d_double(b):
     return struct.unpack("<d", b)[0]
 
 
-def ok(c, proc, *args, **kw):
+def ok(c, proc, *args):
     return c.value(TS, proc, *args)
 
 
@@ -365,11 +365,8 @@ def unknown_and_wrong_class_objects():
                           "Expected an argument of type TestServer.TestService+DeprecatedClass, got %s" % TESTCLASS,
            "wrong class for this")
         # a null object inside a collection is rejected (wire.md 3.2), the server lives on
-        resp = c.request(make_call(TS, "AddToObjectList", enc_list([b"\x00"]), string("x")))
-        if resp.HasField("error"):
-            eq((resp.error.service, resp.error.name), ("KRPC", "ArgumentException"), "null item: Response.error")
-        else:
-            check(resp.results[0].HasField("error"), "null item rejected: %r" % resp)
+        e = request_error(c, make_call(TS, "AddToObjectList", enc_list([jeb, b"\x00"]), string("x")))
+        eq((e.service, e.name), ("KRPC", "ArgumentException"), "null item: Response.error")
         eq(text(c, "Int32ToString", s32(4)), "4", "server alive after a null item")
 
 
@@ -512,7 +509,9 @@ def blocking_procedure_results_and_updates():
         elapsed = time.monotonic() - t0
         check(0.3 < elapsed < 5, "30 yields take about 30 updates at 60 Hz: %.3f s" % elapsed)
         s1 = status(c).rpcs_executed
-        eq(s1 - s0, 31 + 1, "a request that yields 30 times counts 31 executions (plus the GetStatus)")
+        # 31 executions, plus the first GetStatus; the last execution may share an update with
+        # the second GetStatus and so not be counted yet (semantics.md 12)
+        check(31 <= s1 - s0 <= 32, "a request that yields 30 times counts 31 executions: %d" % (s1 - s0))
         # several blocking calls in one request: all results, in order
         resp = c.request(make_call(TS, "BlockingProcedure", s32(5)), make_call(TS, "BlockingProcedure", s32(1)),
                          make_call(TS, "Int32ToString", s32(9)), make_call(TS, "BlockingProcedure", s32(3), s32(1)))
@@ -730,8 +729,9 @@ def later_counters_are_global():
     with Server() as srv:
         a = Client(srv, name="a")
         b = Client(srv, name="b")
-        for kind, expected in (("InvalidOperationException", ("KRPC", "InvalidOperationException", "Invalid operation")),
-                               ("CustomException", ("TestService", "CustomException", "A custom kRPC exception"))):
+        kinds = (("InvalidOperationException", ("KRPC", "InvalidOperationException", "Invalid operation")),
+                 ("CustomException", ("TestService", "CustomException", "A custom kRPC exception")))
+        for kind, expected in kinds:
             eq(a.call(TS, "Reset%sLater" % kind), pb.ProcedureResult(), "reset")
             throw = "Throw%sLater" % kind
             resp = a.request(*[make_call(TS, throw) for _ in range(60)])

@@ -14,10 +14,13 @@
  *   BAD_DEFAULT      a sint32 parameter with the default "abc"
  *   BAD_DUP_PROC     two procedures named "Same"
  *   BAD_DICT_KEY     a dictionary keyed by double
- *   BAD_SECOND_SVC   a valid service followed by an invalid one (validated whole)
+ *   BAD_SECOND_SVC   a valid service followed by one with an unknown type
+ *                    (validated whole: neither is registered)
  *   BAD_PARAM_NAME   a parameter named "Value" (must start lower case)
  *   BAD_NO_NAME      a plugin without a name
  *   BAD_INIT         init returns -1
+ *   BAD_DUP_KEY      a dictionary default with the key 1 twice
+ *   BAD_DUP_ITEM     a set default with the item 1 twice
  */
 #include "testplugin.h"
 
@@ -28,20 +31,27 @@ PROC(ok_int) {
 
 static const krpc_param_decl good_params[] __attribute__((unused)) = {{.name = "value", .type = "sint32"}, END};
 
-#if defined(BAD_UNKNOWN_TYPE)
-static const krpc_param_decl params[] = {{.name = "value", .type = "NoSuchType"}, END};
+#if defined(BAD_UNKNOWN_TYPE) || defined(BAD_SECOND_SVC)
+static const krpc_param_decl proc_params[] = {{.name = "value", .type = "NoSuchType"}, END};
 #elif defined(BAD_DEFAULT)
-static const krpc_param_decl params[] = {{.name = "value", .type = "sint32", .default_value = "abc"}, END};
+static const krpc_param_decl proc_params[] = {{.name = "value", .type = "sint32", .default_value = "abc"}, END};
 #elif defined(BAD_DICT_KEY)
-static const krpc_param_decl params[] = {{.name = "value", .type = "dict(double,string)"}, END};
+static const krpc_param_decl proc_params[] = {{.name = "value", .type = "dict(double,string)"}, END};
+#elif defined(BAD_DUP_KEY)
+static const krpc_param_decl proc_params[] = {
+    {.name = "value", .type = "dict(sint32,bool)", .default_value = "{1: true, 1: false}"},
+    END,
+};
+#elif defined(BAD_DUP_ITEM)
+static const krpc_param_decl proc_params[] = {{.name = "value", .type = "set(sint32)", .default_value = "[1, 1]"}, END};
 #elif defined(BAD_PARAM_NAME)
-static const krpc_param_decl params[] = {{.name = "Value", .type = "sint32"}, END};
+static const krpc_param_decl proc_params[] = {{.name = "Value", .type = "sint32"}, END};
 #else
-#define params good_params
+#define proc_params good_params
 #endif
 
 static const krpc_procedure_decl procedures[] = {
-    {.name = "Same", .fn = ok_int, .params = params, .returns = "sint32"},
+    {.name = "Same", .fn = ok_int, .params = proc_params, .returns = "sint32"},
 #if defined(BAD_DUP_PROC)
     {.name = "Same", .fn = ok_int, .returns = "sint32"},
 #endif

@@ -64,7 +64,8 @@ void set_nonblocking(int fd, bool on);
  * connection's buffer until the next call. 0, or -1 (closed / error). */
 int bconn_recv(bconn *c, const uint8_t **payload, size_t *len, int timeout_ms);
 int bconn_send(bconn *c, const uint8_t *payload, size_t n);
-/* Read what is available (non-blocking socket); 0 ok, -1 closed/error. */
+/* Read what is available (non-blocking socket), after dropping the message
+ * bconn_recv handed out last; 0 ok, -1 closed/error. */
 int bconn_fill(bconn *c);
 void bconn_close(bconn *c);
 

@@ -263,6 +263,10 @@ static int read_some(bconn *c, int timeout_ms) {
 }
 
 int bconn_fill(bconn *c) {
+    if (c->consumed) {
+        bbuf_consume(&c->in, c->consumed);
+        c->consumed = 0;
+    }
     bbuf_reserve(&c->in, 65536);
     for (;;) {
         ssize_t r = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);

@@ -17,6 +17,8 @@
  * With --steps N it stops after N physics steps, shutting the server down
  * cleanly (clients see their connections end).
  */
+#define _POSIX_C_SOURCE 200809L /* sigaction, clock_gettime */
+
 #include "cart.h"
 
 #include <krpc/server.h>
@@ -180,10 +182,8 @@ int main(int argc, char **argv) {
         krpc_server_poll(s.server, wait_ms);
         now = now_ns();
         if (now >= next_step) {
-            cart_step(&s.cart, dt);
+            cart_step(&s.cart, dt); /* paused: time stands still, steps are not used up */
             next_step += step_ns;
-            if (s.cart.frozen && max_steps)
-                max_steps++; /* a paused simulation does not use up its steps */
         }
         if (now >= next_tick) {
             krpc_server_tick(s.server); /* continuations, plugin ticks, streams */

@@ -124,6 +124,13 @@ typedef struct krpc_server_config {
     /* Log every RPC (service, procedure, client, outcome) at debug level. */
     bool log_requests;
 
+    /* The status page: HTML at /, JSON at /status.json, Prometheus text at
+     * /metrics, served over HTTP on status_address:status_port (0 picks a
+     * free port). Off by default. */
+    bool status_page;
+    const char *status_address; /* default "127.0.0.1" */
+    uint16_t status_port;       /* default 50080 */
+
     /* Reported by KRPC.GetStatus; "X.Y.Z". Default: this build's version. */
     const char *version;
     /* Current game scene mask (KRPC_SCENE_*), default KRPC_SCENE_SPACE_CENTER. */
@@ -162,6 +169,8 @@ KRPC_API int krpc_server_start(krpc_server *server);
 /* The ports an endpoint is bound to (after start; 0 if not applicable). */
 KRPC_API uint16_t krpc_server_rpc_port(const krpc_server *server, size_t endpoint);
 KRPC_API uint16_t krpc_server_stream_port(const krpc_server *server, size_t endpoint);
+/* The status page's port (after start; 0 if it is off). */
+KRPC_API uint16_t krpc_server_status_port(const krpc_server *server);
 /* The socket paths of a local-socket endpoint (NULL for other transports). */
 KRPC_API const char *krpc_server_rpc_path(const krpc_server *server, size_t endpoint);
 KRPC_API const char *krpc_server_stream_path(const krpc_server *server, size_t endpoint);
@@ -241,6 +250,7 @@ KRPC_API size_t krpc_server_client_count(const krpc_server *server);
  * (-1: no limit) for the bytes to go out, then drops what is left. Plugins
  * are cleaned up by krpc_server_destroy, which calls this first (with a
  * limit of 1 s) if it was not called. After it, only krpc_server_destroy.
+ * From the thread driving the server, not from inside a service call.
  * Returns 0, or KRPC_ESTATE if the server never started. */
 KRPC_API int krpc_server_shutdown(krpc_server *server, int timeout_ms);
 

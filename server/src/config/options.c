@@ -38,6 +38,13 @@ const kopt server_options[] = {
     {"logging", "level", "log-level", OPT_LOGLEVEL, SRV(log_level), 0, 0, "error, warning, info or debug"},
     {"logging", "requests", "log-requests", OPT_BOOL, SRV(log_requests), 0, 1,
      "log every RPC at debug level"},
+    /* the status page */
+    {"status_page", "enabled", "status-page", OPT_BOOL, SRV(status_page), 0, 1,
+     "serve the status page, /status.json and /metrics over HTTP"},
+    {"status_page", "address", "status-address", OPT_STRING, SRV(status_address), 0, 0,
+     "address the status page listens on"},
+    {"status_page", "port", "status-port", OPT_U16, SRV(status_port), 0, 65535,
+     "port of the status page (0 picks a free port)"},
     {0},
 };
 

@@ -26,24 +26,18 @@ void krpc_server_on_paused_request(krpc_server *srv, krpc_paused_request_fn fn, 
 
 size_t krpc_server_client_count(const krpc_server *srv) { return srv->nclients; }
 
-/* The plugin just registered is the registry's last. */
-static void set_last_user_data(krpc_server *srv, void *user_data) {
-    srv->registry.plugins[srv->registry.nplugins - 1]->host->user_data = user_data;
-}
-
+/* user_data is set before the plugin's init runs, so init can use it. */
 int krpc_server_add_plugin_with_data(krpc_server *srv, const krpc_plugin *plugin, const char *origin,
                                      void *user_data) {
-    int rc = krpc_server_add_plugin(srv, plugin, origin);
-    if (rc == 0)
-        set_last_user_data(srv, user_data);
-    return rc;
+    if (srv->started)
+        return KRPC_ESTATE;
+    return loader_add(srv, plugin, origin, NULL, user_data);
 }
 
 int krpc_server_load_plugin_with_data(krpc_server *srv, const char *path, void *user_data) {
-    int rc = krpc_server_load_plugin(srv, path);
-    if (rc == 0)
-        set_last_user_data(srv, user_data);
-    return rc;
+    if (srv->started)
+        return KRPC_ESTATE;
+    return loader_load_file(srv, path, user_data);
 }
 
 /* ---- shutdown ------------------------------------------------------------ */

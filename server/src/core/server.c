@@ -3,6 +3,7 @@
 #include "core/server_internal.h"
 #include "plugins/loader.h"
 #include "registry/servicedefs.h"
+#include "status/status_page.h"
 #include "streams/streams.h"
 #include "util/clock.h"
 
@@ -28,6 +29,8 @@ void krpc_server_config_defaults(krpc_server_config *c) {
     c->max_clients = 10000;
     c->max_streams_per_client = 100000;
     c->max_send_buffer = 64u << 20;
+    c->status_address = "127.0.0.1";
+    c->status_port = 50080;
     c->handshake_timeout_ms = 3000;
     c->version = NULL;
     c->game_scene = KRPC_SCENE_SPACE_CENTER;
@@ -65,6 +68,8 @@ int krpc_server_create(const krpc_server_config *config, krpc_server **out) {
             allow[i] = arena_strdup(&srv->config_mem, config->allow[i]);
         srv->cfg.allow = allow;
     }
+    srv->cfg.status_address = arena_strdup(&srv->config_mem,
+                                           config->status_address ? config->status_address : "127.0.0.1");
     if (!srv->cfg.max_streams_per_client)
         srv->cfg.max_streams_per_client = 100000;
     if (!srv->cfg.max_send_buffer)
@@ -105,13 +110,13 @@ int krpc_server_create(const krpc_server_config *config, krpc_server **out) {
 int krpc_server_add_plugin(krpc_server *srv, const krpc_plugin *plugin, const char *origin) {
     if (srv->started)
         return KRPC_ESTATE;
-    return loader_add(srv, plugin, origin, NULL);
+    return loader_add(srv, plugin, origin, NULL, NULL);
 }
 
 int krpc_server_load_plugin(krpc_server *srv, const char *path) {
     if (srv->started)
         return KRPC_ESTATE;
-    return loader_load_file(srv, path);
+    return loader_load_file(srv, path, NULL);
 }
 
 int krpc_server_load_plugin_dir(krpc_server *srv, const char *dir) {
@@ -132,11 +137,16 @@ int krpc_server_start(krpc_server *srv) {
         if (rc)
             return rc;
     }
+    rc = status_page_start(srv);
+    if (rc)
+        return rc;
     srv->started = true;
     srv->running = true;
     srv->status.last_update_ns = clock_now_ns();
     return 0;
 }
+
+uint16_t krpc_server_status_port(const krpc_server *srv) { return status_page_port(srv); }
 
 uint16_t krpc_server_rpc_port(const krpc_server *srv, size_t endpoint) {
     return endpoint < srv->nendpoints ? srv->endpoints[endpoint].ports[ROLE_RPC] : 0;
@@ -239,6 +249,7 @@ int krpc_server_poll(krpc_server *srv, int timeout_ms) {
     /* a timer bounds the wait; it is closed before returning */
     uv_timer_t t;
     uv_timer_init(&srv->loop, &t);
+    uv_update_time(&srv->loop); /* else the timer counts from a stale time and may fire at once */
     uv_timer_start(&t, on_poll_timeout, (uint64_t)timeout_ms, 0);
     uv_run(&srv->loop, UV_RUN_ONCE);
     uv_close((uv_handle_t *)&t, NULL);
@@ -261,13 +272,14 @@ void krpc_server_destroy(krpc_server *srv) {
     if (srv->started)
         krpc_server_shutdown(srv, 1000); /* tell clients (core/embed.c) */
     srv->running = false;
+    status_page_stop(srv); /* before our handles: lws closes its own */
     /* connections first (they free themselves in their close callbacks) */
     while (srv->conns)
         conn_abort(srv->conns);
     uv_run(&srv->loop, UV_RUN_NOWAIT);
     streams_free_all(srv);
+    objects_clear(&srv->objects); /* release() may use plugin state: before cleanup */
     loader_cleanup_all(srv);
-    objects_clear(&srv->objects);
     for (size_t i = 0; i < srv->nendpoints; i++)
         endpoint_stop(&srv->endpoints[i]); /* listeners, ports, socket files */
     uv_walk(&srv->loop, close_walk, NULL);

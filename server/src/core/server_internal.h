@@ -91,6 +91,8 @@ struct kclient {
     krequest *active; /* the request being executed (continuation) */
     uint64_t served_update; /* update counter when a request last ran */
     uint64_t rpcs;          /* requests executed (continuation runs) */
+    uint64_t rpcs_at_rate;  /* rpcs when rpc_rate was last updated */
+    double rpc_rate;        /* requests per second, smoothed */
     bool in_ring;
     struct kstream *streams; /* creation order */
     size_t nstreams;
@@ -178,6 +180,7 @@ struct krpc_server {
     uint32_t game_scene;
 
     kstatus status;
+    struct kstatus_page *status_page; /* NULL when off */
     size_t nstreams; /* registered streams and events, all clients */
     uint64_t next_stream_id; /* from 0, never reused */
     arena stream_scratch;    /* one evaluation's memory */

@@ -34,6 +34,10 @@ void status_end_update(krpc_server *srv, uint64_t rpc_ns, uint64_t stream_ns) {
     ema(&s->poll_time_per_rpc_update, (double)srv->poll_ns_this_update / 1e9, a);
     ema(&s->exec_time_per_rpc_update, (double)srv->exec_ns_this_update / 1e9, a);
     ema(&s->time_per_stream_update, (double)stream_ns / 1e9, a);
+    for (kclient *c = srv->clients; c; c = c->all_next) {
+        ema(&c->rpc_rate, (double)(c->rpcs - c->rpcs_at_rate) / dt, a);
+        c->rpcs_at_rate = c->rpcs;
+    }
     s->stream_rpcs_executed += s->stream_rpcs_this_update;
     s->rpcs_this_update = s->stream_rpcs_this_update = 0;
     s->bytes_read_update = s->bytes_written_update = 0;

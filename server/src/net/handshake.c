@@ -44,25 +44,31 @@ static bool policy_allows(krpc_server *srv, const char *address) {
     return false;
 }
 
+bool handshake_admits(krpc_server *srv, const char *address, char *msg, size_t msglen) {
+    if (srv->nclients >= srv->cfg.max_clients) {
+        snprintf(msg, msglen, "Connection refused: the server already has its limit of %zu clients",
+                 srv->cfg.max_clients);
+        KLOG_WARN(&srv->log, "Refused a client from %s: limit of %zu clients reached", address,
+                  srv->cfg.max_clients);
+        return false;
+    }
+    if (!policy_allows(srv, address)) {
+        KLOG_WARN(&srv->log, "Refused a client from %s: not in the allowlist", address);
+        snprintf(msg, msglen, "Connection refused: this address is not allowed by the server's connection policy");
+        return false;
+    }
+    return true;
+}
+
 static void rpc_handshake(kconn *c, const Krpc__Schema__ConnectionRequest *req) {
     krpc_server *srv = c->srv;
     if (req->type != KRPC__SCHEMA__CONNECTION_REQUEST__TYPE__RPC) {
         reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__WRONG_TYPE, WRONG_TYPE_RPC_TEXT);
         return;
     }
-    if (srv->nclients >= srv->cfg.max_clients) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "Connection refused: the server already has its limit of %zu clients",
-                 srv->cfg.max_clients);
-        KLOG_WARN(&srv->log, "Refused a client from %s: limit of %zu clients reached", c->address,
-                  srv->cfg.max_clients);
+    char msg[200];
+    if (!handshake_admits(srv, c->address, msg, sizeof msg)) {
         reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__MALFORMED_MESSAGE, msg);
-        return;
-    }
-    if (!policy_allows(srv, c->address)) {
-        KLOG_WARN(&srv->log, "Refused a client from %s: not in the allowlist", c->address);
-        reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__MALFORMED_MESSAGE,
-               "Connection refused: this address is not allowed by the server's connection policy");
         return;
     }
     const char *name = req->client_name ? req->client_name : "";

@@ -7,6 +7,9 @@
 
 /* Bytes arrived on a connection still in its handshake. */
 void handshake_input(kconn *c);
+/* Whether a new RPC client from address may connect (client limit, the
+ * connection policy); if not, msg says why (for the client). */
+bool handshake_admits(krpc_server *srv, const char *address, char *msg, size_t msglen);
 
 /* Connection plumbing shared by the transports (net/conn.c). */
 kconn *conn_new(krpc_server *srv, kendpoint *ep, conn_role role);

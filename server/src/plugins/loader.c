@@ -10,7 +10,7 @@ static int refuse(krpc_server *srv, const char *origin, const char *why) {
     return KRPC_EPLUGIN;
 }
 
-int loader_add(krpc_server *srv, const krpc_plugin *desc, const char *origin, void *dl) {
+int loader_add(krpc_server *srv, const krpc_plugin *desc, const char *origin, void *dl, void *user_data) {
     char why[600];
     if (!desc)
         return refuse(srv, origin, "no descriptor");
@@ -33,17 +33,30 @@ int loader_add(krpc_server *srv, const krpc_plugin *desc, const char *origin, vo
     p->desc = desc;
     p->origin = arena_strdup(&srv->registry.mem, origin);
     p->dl = dl;
-    if (registry_add_plugin(&srv->registry, p, why, sizeof why))
-        return refuse(srv, origin, why);
     p->host = arena_zalloc(&srv->registry.mem, sizeof *p->host);
     p->host->srv = srv;
     p->host->plugin = p;
+    p->host->user_data = user_data;
+    /* validated whole, then initialised, and only then visible: a plugin
+     * whose init fails is refused alone */
+    if (registry_stage_plugin(&srv->registry, p, why, sizeof why))
+        return refuse(srv, origin, why);
+    if (desc->init) {
+        int rc = desc->init(p->host, &krpc_host_api_v1, &p->state);
+        if (rc) {
+            registry_abort_plugin(&srv->registry);
+            snprintf(why, sizeof why, "its init failed (%d)", rc);
+            return refuse(srv, origin, why);
+        }
+    }
+    p->initialised = true;
+    registry_commit_plugin(&srv->registry, p);
     KLOG_INFO(&srv->log, "Loaded plugin '%s' %s from %s", desc->name, desc->version ? desc->version : "",
               origin);
     return 0;
 }
 
-int loader_load_file(krpc_server *srv, const char *path) {
+int loader_load_file(krpc_server *srv, const char *path, void *user_data) {
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!dl)
         return refuse(srv, path, dlerror());
@@ -58,7 +71,7 @@ int loader_load_file(krpc_server *srv, const char *path) {
         dlclose(dl);
         return refuse(srv, path, "the plugin declined this server's ABI version");
     }
-    int rc = loader_add(srv, desc, path, dl);
+    int rc = loader_add(srv, desc, path, dl, user_data);
     if (rc)
         dlclose(dl);
     return rc;
@@ -82,7 +95,7 @@ int loader_load_dir(krpc_server *srv, const char *dir) {
     for (int i = 0; i < n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, list[i]->d_name);
-        if (loader_load_file(srv, path) == 0)
+        if (loader_load_file(srv, path, NULL) == 0)
             loaded++;
         free(list[i]);
     }

@@ -6,10 +6,12 @@
 
 #include "core/server_internal.h"
 
-int loader_add(krpc_server *srv, const krpc_plugin *plugin, const char *origin, void *dl);
-int loader_load_file(krpc_server *srv, const char *path);
+/* Validate, initialise (with user_data reachable through the host API) and
+ * register a plugin; a refusal is logged with its reason. */
+int loader_add(krpc_server *srv, const krpc_plugin *plugin, const char *origin, void *dl, void *user_data);
+int loader_load_file(krpc_server *srv, const char *path, void *user_data);
 int loader_load_dir(krpc_server *srv, const char *dir);
-/* Call every plugin's init (at start). */
+/* Initialise any plugin not initialised yet (at start). */
 int loader_init_all(krpc_server *srv);
 /* Call every plugin's cleanup (at stop), then dlclose them. */
 void loader_cleanup_all(krpc_server *srv);

@@ -46,6 +46,8 @@ static int number_token(lparser *l, char *buf, size_t len) {
         n++;
     if (!n || n >= len)
         return fail(l, "expected a number");
+    if (s[0] == '"')
+        return fail(l, "expected a number, not a string");
     memcpy(buf, s, n);
     buf[n] = 0;
     l->p += n;
@@ -75,6 +77,7 @@ static int parse_float(lparser *l, double *out, bool single) {
         return 0;
     }
     char buf[64];
+    const char *start = l->p;
     if (number_token(l, buf, sizeof buf))
         return -1;
     char *end;
@@ -83,8 +86,10 @@ static int parse_float(lparser *l, double *out, bool single) {
         *out = strtof(buf, &end);
     else
         *out = strtod(buf, &end);
-    if (*end || end == buf)
-        return fail(l, "bad number");
+    if (*end || end == buf) {
+        l->p = start;
+        return fail(l, "expected a number (or nan, inf, -inf, max, lowest)");
+    }
     return 0;
 }
 
@@ -101,23 +106,29 @@ static int parse_int(lparser *l, bool is_signed, int64_t lo, int64_t hi, uint64_
         return 0;
     }
     char buf[64];
+    const char *start = l->p;
     if (number_token(l, buf, sizeof buf))
         return -1;
     char *end;
     errno = 0;
     if (is_signed) {
         long long v = strtoll(buf, &end, 0);
-        if (*end || errno || v < lo || v > hi)
+        l->p = start;
+        if (*end || end == buf)
+            return fail(l, "expected an integer (or max, min)");
+        if (errno || v < lo || v > hi)
             return fail(l, "integer out of range");
         *s = v;
     } else {
-        if (buf[0] == '-')
-            return fail(l, "negative unsigned integer");
         unsigned long long v = strtoull(buf, &end, 0);
-        if (*end || errno || v > uhi)
+        l->p = start;
+        if (*end || end == buf || buf[0] == '-')
+            return fail(l, "expected an unsigned integer (or max)");
+        if (errno || v > uhi)
             return fail(l, "integer out of range");
         *u = v;
     }
+    l->p = start + strlen(buf);
     return 0;
 }
 

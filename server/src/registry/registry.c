@@ -177,6 +177,18 @@ static int encode_default(builder *b, kparam *p) {
         kbuf_free(&out);
         return failf(b, "default of parameter '%s': %s", p->name, e.description);
     }
+    /* decoding collapses repeated set items and dictionary keys: a default
+     * whose encoding changes on the way back repeats one */
+    krpc_value back;
+    kbuf again = {0};
+    bool same = value_decode(&ctx, p->type, out.data, out.len, &back) == 0 &&
+                value_encode(&ctx, p->type, &back, &again) == 0 && again.len == out.len &&
+                (!out.len || memcmp(again.data, out.data, out.len) == 0);
+    kbuf_free(&again);
+    if (!same) {
+        kbuf_free(&out);
+        return failf(b, "default of parameter '%s' repeats an item of a set or a key of a dictionary", p->name);
+    }
     p->default_bytes = (const uint8_t *)arena_strndup(&b->r->mem, (const char *)out.data, out.len);
     p->default_len = out.len;
     kbuf_free(&out);
@@ -202,6 +214,8 @@ static int build_param(builder *b, const kservice *home, const krpc_param_decl *
             return failf(b, "default of parameter '%s': %s", d->name, msg);
         p->has_default = true;
         if (is_null) {
+            if (!p->nullable && p->type->code != KT_CLASS)
+                return failf(b, "default of parameter '%s': null needs a nullable type ('%s?')", d->name, d->type);
             p->default_null = true;
             p->nullable = true; /* a null default implies the parameter accepts null */
         } else if (encode_default(b, p)) {
@@ -584,7 +598,7 @@ static void unstage(kregistry *r, bool commit) {
     r->nstaged = 0;
 }
 
-int registry_add_plugin(kregistry *r, kplugin *plugin, char *err, size_t errlen) {
+int registry_stage_plugin(kregistry *r, kplugin *plugin, char *err, size_t errlen) {
     builder b = {.r = r, .plugin = plugin, .err = err, .errlen = errlen};
     const krpc_service_decl *decls = plugin->desc->services;
     int rc = 0;
@@ -596,12 +610,24 @@ int registry_add_plugin(kregistry *r, kplugin *plugin, char *err, size_t errlen)
         rc = stage_service(&b, &decls[i]);
     for (size_t i = 0; decls[i].name && rc == 0; i++)
         rc = build_service(&b, r->staged[i], &decls[i]);
-    if (rc == 0) {
-        r->plugins = realloc(r->plugins, (r->nplugins + 1) * sizeof *r->plugins);
-        if (!r->plugins)
-            abort();
-        r->plugins[r->nplugins++] = plugin;
-    }
-    unstage(r, rc == 0);
+    if (rc)
+        unstage(r, false);
     return rc;
+}
+
+void registry_commit_plugin(kregistry *r, kplugin *plugin) {
+    r->plugins = realloc(r->plugins, (r->nplugins + 1) * sizeof *r->plugins);
+    if (!r->plugins)
+        abort();
+    r->plugins[r->nplugins++] = plugin;
+    unstage(r, true);
+}
+
+void registry_abort_plugin(kregistry *r) { unstage(r, false); }
+
+int registry_add_plugin(kregistry *r, kplugin *plugin, char *err, size_t errlen) {
+    if (registry_stage_plugin(r, plugin, err, errlen))
+        return -1;
+    registry_commit_plugin(r, plugin);
+    return 0;
 }

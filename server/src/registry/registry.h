@@ -203,6 +203,11 @@ void registry_free(kregistry *r);
 /* Validate and add every service of a plugin. On failure nothing is added and
  * err (size errlen) says why. */
 int registry_add_plugin(kregistry *r, kplugin *plugin, char *err, size_t errlen);
+/* The same in two steps, so that a plugin can be initialised between them:
+ * stage (validate; nothing visible yet), then commit or abort. */
+int registry_stage_plugin(kregistry *r, kplugin *plugin, char *err, size_t errlen);
+void registry_commit_plugin(kregistry *r, kplugin *plugin);
+void registry_abort_plugin(kregistry *r);
 
 const kservice *registry_service_by_name(const kregistry *r, const char *name, size_t len);
 const kservice *registry_service_by_id(const kregistry *r, uint32_t id);

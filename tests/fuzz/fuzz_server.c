@@ -1,0 +1,344 @@
+#include "fuzz_server.h"
+
+#include "krpc.pb-c.h"
+#include "net/framing.h"
+#include "net/handshake.h"
+#include "rpc/objects.h"
+#include "util/varint.h"
+#include "util/clock.h"
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FZ_ASAN 1
+#endif
+#elif defined(__SANITIZE_ADDRESS__)
+#define FZ_ASAN 1
+#endif
+#ifdef FZ_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef KRPC_FUZZ_TESTSERVICE_PATH
+#define KRPC_FUZZ_TESTSERVICE_PATH "krpc-testservice.so"
+#endif
+
+static void quiet(void *data, krpc_log_level level, const char *message) {
+    (void)data;
+    (void)level;
+    (void)message;
+}
+
+/* The TestService plugin's descriptor with only its first service. */
+static krpc_plugin testservice_only;
+static krpc_service_decl testservice_decls[2];
+
+static const krpc_plugin *load_testservice(void) {
+    if (testservice_only.magic)
+        return &testservice_only;
+    const char *path = getenv("KRPC_FUZZ_TESTSERVICE");
+    if (!path || !*path)
+        path = KRPC_FUZZ_TESTSERVICE_PATH;
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        fprintf(stderr, "fuzz: cannot load the TestService plugin (%s); set KRPC_FUZZ_TESTSERVICE\n",
+                dlerror());
+        abort();
+    }
+    krpc_plugin_query_fn query;
+    *(void **)&query = dlsym(dl, KRPC_PLUGIN_QUERY_SYMBOL);
+    const krpc_plugin *p = query ? query(KRPC_PLUGIN_ABI_VERSION) : NULL;
+    if (!p || !p->services || !p->services[0].name || strcmp(p->services[0].name, "TestService") != 0) {
+        fprintf(stderr, "fuzz: %s is not the TestService plugin\n", path);
+        abort();
+    }
+    testservice_decls[0] = p->services[0];
+    testservice_only = *p;
+    testservice_only.services = testservice_decls;
+    return &testservice_only; /* the handle stays open for the process */
+}
+
+static krpc_server *current;
+static bool verbose; /* $KRPC_FUZZ_VERBOSE: print what the server sends */
+static unsigned long inputs;
+static unsigned long generation; /* servers created so far */
+
+unsigned long fz_server_generation(void) { return generation; }
+
+static krpc_server *create(void) {
+    krpc_server_config cfg;
+    krpc_server_config_defaults(&cfg);
+    cfg.endpoints[0].rpc_port = 0;
+    cfg.endpoints[0].stream_port = 0;
+    cfg.log_fn = quiet;
+    cfg.log_level = KRPC_LOG_LEVEL_ERROR;
+    cfg.max_message_size = 1u << 20;
+    krpc_server *srv;
+    generation++;
+    if (krpc_server_create(&cfg, &srv) || krpc_server_add_plugin(srv, load_testservice(), "fuzz") ||
+        krpc_server_start(srv)) {
+        fprintf(stderr, "fuzz: cannot start the server\n");
+        abort();
+    }
+    return srv;
+}
+
+krpc_server *fz_server(void) {
+    static unsigned long recycle;
+    if (!recycle) {
+        const char *e = getenv("KRPC_FUZZ_RECYCLE");
+        recycle = e && atol(e) > 0 ? (unsigned long)atol(e) : 2000;
+        verbose = getenv("KRPC_FUZZ_VERBOSE") != NULL;
+    }
+    if (current && inputs++ % recycle == 0) {
+        krpc_server_destroy(current);
+        current = NULL;
+#ifdef FZ_ASAN
+        /* The server state lives across inputs, so libFuzzer's leak check
+         * after each input would see it (run.sh turns that off for these
+         * targets); instead nothing may be left unreachable once the server
+         * that served the last inputs is gone. */
+        if (__lsan_do_recoverable_leak_check()) {
+            fprintf(stderr, "fuzz: memory leaked while serving the last %lu inputs "
+                            "(KRPC_FUZZ_RECYCLE=1 checks each input alone)\n", recycle);
+            abort();
+        }
+#endif
+    }
+    if (!current)
+        current = create();
+    return current;
+}
+
+void fz_shutdown(void) {
+    if (current)
+        krpc_server_destroy(current);
+    current = NULL;
+}
+
+void fz_conn_open(fz_conn *fc, krpc_server *srv, conn_role role, fz_expect expect) {
+    memset(fc, 0, sizeof *fc);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv))
+        abort();
+    kconn *c = conn_new(srv, &srv->endpoints[0], role);
+    if (uv_pipe_init(&srv->loop, &c->h.pipe, 0) || uv_pipe_open(&c->h.pipe, sv[0]))
+        abort();
+    c->h.handle.data = c;
+    snprintf(c->address, sizeof c->address, "fuzz");
+    c->opened_ns = clock_now_ns();
+    conn_register(c);
+    fc->c = c;
+    fc->peer = sv[1];
+    fc->expect = expect;
+}
+
+kclient *fz_client_open(krpc_server *srv, fz_conn *rpc, fz_conn *stream) {
+    fz_conn_open(rpc, srv, ROLE_RPC, FZ_RESPONSES);
+    kclient *cl = client_create(srv, rpc->c, "fuzz", 4);
+    rpc->c->client = cl;
+    rpc->c->state = CONN_RPC;
+    if (stream) {
+        fz_conn_open(stream, srv, ROLE_STREAM, FZ_STREAM_UPDATES);
+        cl->stream = stream->c;
+        stream->c->client = cl;
+        stream->c->state = CONN_STREAM;
+    }
+    return cl;
+}
+
+static bool alive(krpc_server *srv, const kconn *c) {
+    for (kconn *k = srv->conns; k; k = k->next)
+        if (k == c)
+            return true;
+    return false;
+}
+
+/* What on_read in net/conn.c does with bytes that arrived. */
+void fz_conn_feed(fz_conn *fc, const uint8_t *data, size_t len) {
+    kconn *c = fc->c;
+    if (!c || !alive(c->srv, c))
+        return;
+    if (c->state == CONN_CLOSING)
+        return;
+    kbuf_append(&c->in, data, len);
+    status_count_read(c->srv, len);
+    switch (c->state) {
+    case CONN_HANDSHAKE:
+        handshake_input(c);
+        break;
+    case CONN_RPC:
+        scheduler_client_input(c->srv, c->client);
+        break;
+    default:
+        c->in.len = 0;
+        break;
+    }
+}
+
+/* Every whole message the server sent must parse as what this connection
+ * carries at that point. */
+static void check_messages(fz_conn *fc) {
+    for (;;) {
+        size_t header, len;
+        frame_status st = frame_parse(fc->out.data, fc->out.len, 0x7fffffff, &header, &len);
+        if (st == FRAME_INCOMPLETE)
+            return;
+        if (st != FRAME_OK) {
+            fprintf(stderr, "fuzz: the server sent a malformed length prefix\n");
+            abort();
+        }
+        const uint8_t *m = fc->out.data + header;
+        bool handshake = fc->seen == 0 &&
+                         (fc->expect == FZ_HANDSHAKE_THEN_RESPONSES || fc->expect == FZ_STREAM_HANDSHAKE_THEN_UPDATES);
+        ProtobufCMessage *msg;
+        const char *what;
+        if (handshake) {
+            what = "ConnectionResponse";
+            msg = &krpc__schema__connection_response__unpack(NULL, len, m)->base;
+        } else if (fc->expect == FZ_HANDSHAKE_THEN_RESPONSES || fc->expect == FZ_RESPONSES) {
+            what = "Response";
+            msg = &krpc__schema__response__unpack(NULL, len, m)->base;
+        } else {
+            what = "StreamUpdate";
+            msg = &krpc__schema__stream_update__unpack(NULL, len, m)->base;
+        }
+        if (!msg) {
+            fprintf(stderr, "fuzz: message %zu from the server (%zu bytes) is not a %s\n", fc->seen, len, what);
+            abort();
+        }
+        if (verbose) {
+            fprintf(stderr, "fuzz: %s of %zu bytes:", what, len);
+            for (size_t i = 0; i < len && i < 48; i++)
+                fprintf(stderr, " %02x", m[i]);
+            fprintf(stderr, "%s\n", len > 48 ? " ..." : "");
+        }
+        protobuf_c_message_free_unpacked(msg, NULL);
+        fc->seen++;
+        kbuf_consume(&fc->out, header + len);
+    }
+}
+
+/* Read what the server sent; true if anything came. */
+static bool drain(fz_conn *fc) {
+    if (fc->peer < 0 || fc->peer_closed)
+        return false;
+    bool got = false;
+    uint8_t buf[65536];
+    for (;;) {
+        ssize_t n = read(fc->peer, buf, sizeof buf);
+        if (n > 0) {
+            kbuf_append(&fc->out, buf, (size_t)n);
+            got = true;
+            continue;
+        }
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            fc->peer_closed = true;
+        break;
+    }
+    if (got)
+        check_messages(fc);
+    return got;
+}
+
+void fz_settle(krpc_server *srv, fz_conn *conns, size_t n) {
+    for (int round = 0; round < 1000; round++) {
+        int active = uv_run(&srv->loop, UV_RUN_NOWAIT);
+        bool got = false;
+        for (size_t i = 0; i < n; i++) {
+            if (conns[i].c && !alive(srv, conns[i].c))
+                conns[i].c = NULL; /* the server closed it */
+            got |= drain(&conns[i]);
+        }
+        bool writing = false;
+        for (kconn *k = srv->conns; k; k = k->next)
+            writing |= k->write_pending > 0;
+        if (!got && !writing)
+            return;
+        (void)active;
+    }
+}
+
+void fz_conn_close(krpc_server *srv, fz_conn *fc) {
+    if (fc->c && alive(srv, fc->c))
+        conn_close(fc->c); /* as on_read does at end of file */
+    fc->c = NULL;
+    fz_settle(srv, fc, 1);
+    if (fc->peer >= 0)
+        close(fc->peer);
+    fc->peer = -1;
+    kbuf_free(&fc->out);
+}
+
+void fz_tick(krpc_server *srv) { krpc_server_tick(srv); }
+
+void fz_check_clean(krpc_server *srv) {
+    /* closes complete in the loop; gone clients are freed at the end of an update */
+    for (int i = 0; i < 100 && srv->conns; i++)
+        uv_run(&srv->loop, UV_RUN_NOWAIT);
+    clients_reap(srv);
+    const char *what = NULL;
+    if (srv->conns)
+        what = "a connection";
+    else if (srv->nclients || srv->ring)
+        what = "a client in the scheduler";
+    else if (srv->clients)
+        what = "a client";
+    else if (srv->nstreams)
+        what = "a stream";
+    if (what) {
+        fprintf(stderr, "fuzz: %s is left after every connection closed\n", what);
+        abort();
+    }
+}
+
+void fz_setup_objects(krpc_server *srv) {
+    static unsigned long done;
+    if (done == generation)
+        return;
+    done = generation;
+    fz_conn conns[1];
+    fz_client_open(srv, &conns[0], NULL);
+    static char *const names[] = {"\x01" "a", "\x01" "b", "\x01" "c"};
+    for (int i = 0; i < 3; i++) {
+        /* TestService.CreateTestObject(name) */
+        Krpc__Schema__Argument arg;
+        krpc__schema__argument__init(&arg);
+        arg.value.data = (uint8_t *)names[i];
+        arg.value.len = 2;
+        Krpc__Schema__Argument *args[] = {&arg};
+        Krpc__Schema__ProcedureCall call;
+        krpc__schema__procedure_call__init(&call);
+        call.service = (char *)"TestService";
+        call.procedure = (char *)"CreateTestObject";
+        call.n_arguments = 1;
+        call.arguments = args;
+        Krpc__Schema__ProcedureCall *calls[] = {&call};
+        Krpc__Schema__Request req;
+        krpc__schema__request__init(&req);
+        req.n_calls = 1;
+        req.calls = calls;
+        uint8_t buf[128];
+        size_t n = krpc__schema__request__get_packed_size(&req);
+        size_t h = varint_encode(buf, n);
+        krpc__schema__request__pack(&req, buf + h);
+        fz_conn_feed(&conns[0], buf, h + n);
+        fz_settle(srv, conns, 1);
+    }
+    kobject *c = objects_get(&srv->objects, 3);
+    if (!c || !objects_get(&srv->objects, 1) || !objects_get(&srv->objects, 2)) {
+        fprintf(stderr, "fuzz: the TestService objects 1-3 were not created\n");
+        abort();
+    }
+    objects_destroy(&srv->objects, c->cls, c->ptr);
+    fz_conn_close(srv, &conns[0]);
+    fz_tick(srv);
+    fz_check_clean(srv);
+}

@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Write the seed corpora of tests/fuzz/corpus/<target>/ from the spec's worked
+examples (wire.md, transports.md) and the conformance vectors recorded from the
+reference server (../shared/conformance/vectors). Files are named by the SHA-1
+of their content, as libFuzzer names what it finds, so running this again only
+adds files. Usage: make_corpus.py [--shared DIR] [--out DIR]
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KNOWN_ID = bytes.fromhex("8f3c7a129b44e14da05c31770e2a6bd9")  # fuzz_handshake.c's connected client
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def expand(template):
+    """A conformance 'send' template as bytes: (..) is a length-prefixed group,
+    {{client_id}} the known client id, any other variable the varint 1."""
+    pos = 0
+
+    def group(end):
+        nonlocal pos
+        out = bytearray()
+        while pos < len(template):
+            c = template[pos]
+            if c == ")":
+                pos += 1
+                return bytes(out)
+            if c == "(":
+                pos += 1
+                inner = group(")")
+                out += varint(len(inner)) + inner
+            elif template.startswith("{{", pos):
+                close = template.index("}}", pos)
+                name = template[pos + 2:close]
+                pos = close + 2
+                if name == "client_id":
+                    out += KNOWN_ID
+                elif name.endswith("|b64"):
+                    import base64
+                    out += base64.b64encode(KNOWN_ID)
+                else:
+                    out += varint(1)
+            elif c.isspace():
+                pos += 1
+            else:
+                out += bytes.fromhex(template[pos:pos + 2])
+                pos += 2
+        return bytes(out)
+
+    return group(None)
+
+
+def unframe(data):
+    """Split varint-framed bytes into messages (None if they are not)."""
+    msgs = []
+    i = 0
+    while i < len(data):
+        n = shift = 0
+        while True:
+            if i >= len(data):
+                return None
+            c = data[i]
+            i += 1
+            n |= (c & 0x7F) << shift
+            shift += 7
+            if not c & 0x80:
+                break
+        if i + n > len(data):
+            return None
+        msgs.append(data[i:i + n])
+        i += n
+    return msgs
+
+
+class Corpus:
+    def __init__(self, out):
+        self.out = out
+        self.count = {}
+
+    def add(self, target, data):
+        d = os.path.join(self.out, target)
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, hashlib.sha1(data).hexdigest())
+        if not os.path.exists(path):
+            with open(path, "wb") as f:
+                f.write(data)
+            self.count[target] = self.count.get(target, 0) + 1
+
+
+def from_vectors(corpus, shared):
+    vdir = os.path.join(shared, "conformance", "vectors")
+    if not os.path.isdir(vdir):
+        print("no conformance vectors at %s; only the spec examples" % vdir, file=sys.stderr)
+        return
+    for name in sorted(os.listdir(vdir)):
+        if not name.endswith(".jsonl"):
+            continue
+        for line in open(os.path.join(vdir, name)):
+            case = json.loads(line)
+            sends = {}
+            ws_frames = []
+            ws_upgrade = []
+            for step in case["steps"]:
+                if "send" in step:
+                    try:
+                        sends.setdefault(step["conn"], []).append(expand(step["send"]))
+                    except (ValueError, IndexError):
+                        continue
+                if "send_frame" in step:
+                    ws_frames.append((step.get("opcode", 2), expand(step["send_frame"])))
+            if case.get("transport") == "websocket":
+                for conn, data in sends.items():
+                    ws_upgrade += data
+                corpus_ws(corpus, ws_upgrade, ws_frames)
+                continue
+            for conn, data in sends.items():
+                stream = conn.startswith("s")
+                whole = b"".join(data)
+                # handshake: flags bit 0 = stream port; once whole, once byte by byte
+                corpus.add("handshake", bytes([1 if stream else 0]) + whole)
+                corpus.add("handshake", bytes([(1 if stream else 0) | (1 << 1)]) + whole)
+                if stream or len(data) < 2:
+                    continue
+                rest = b"".join(data[1:])
+                # request, raw mode (bit 0) with three updates after it (bits 1-2)
+                corpus.add("request", b"\x07" + rest)
+                for msg in unframe(rest) or []:
+                    corpus.add("request", b"\x06" + msg)
+                    corpus.add("framing", b"\xff" + varint(len(msg)) + msg)
+
+
+def websocket_frame(opcode, payload, key=bytes.fromhex("37fa213d")):
+    n = len(payload)
+    head = bytes([0x80 | opcode])
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 65536:
+        head += bytes([0x80 | 126]) + n.to_bytes(2, "big")
+    else:
+        head += bytes([0x80 | 127]) + n.to_bytes(8, "big")
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def corpus_ws(corpus, upgrade, frames):
+    if not os.path.exists(os.path.join(HERE, "fuzz_websocket.c")):
+        return
+    data = b"".join(upgrade) + b"".join(websocket_frame(op, p) for op, p in frames)
+    if data:
+        corpus.add("websocket", b"\x00" + data)
+
+
+def from_spec(corpus):
+    # transports.md 1.3-1.4: handshakes
+    corpus.add("handshake", b"\x00" + bytes.fromhex("0512034a6562"))
+    corpus.add("handshake", b"\x00" + b"\x00")
+    corpus.add("handshake", b"\x00" + bytes.fromhex("03ffffff"))
+    corpus.add("handshake", b"\x20" + bytes.fromhex("ffffffff0f"))
+    corpus.add("handshake", b"\x01" + bytes.fromhex("1408011a10") + KNOWN_ID)
+    corpus.add("handshake", b"\x01" + bytes.fromhex("0408011a00"))
+    # the handshake with a pipelined GetStatus (wire.md 7.1)
+    get_status = bytes.fromhex("0a110a044b5250431209476574537461747573")
+    corpus.add("handshake", b"\x00" + bytes.fromhex("0512034a6562") + varint(len(get_status)) + get_status)
+
+    # wire.md 7: requests
+    requests = [
+        "0a110a044b5250431209476574537461747573",
+        "0a210a0b5465737453657276696365120d496e743332546f537472696e671a03120154",
+        "0a0d1a061204d00f4940208f4e2801",
+        "0a210a0b5465737453657276696365120e4563686f546573744f626a6563741a021801",
+        "0a380a044b525043120941646453747265616d1a1e121c0a0b5465737453657276696365120743"
+        "6f756e7465721a04120201781a050801120100",
+        "0a180a044b525043120b537461727453747265616d1a03120103",
+    ]
+    for hexreq in requests:
+        body = bytes.fromhex(hexreq)
+        corpus.add("request", b"\x06" + body)
+        corpus.add("framing", b"\xff" + varint(len(body)) + body)
+    corpus.add("framing", b"\x10" + bytes.fromhex("ffffffffff01"))
+    corpus.add("framing", b"\x80" + bytes.fromhex("8080808000"))
+    corpus.add("framing", b"\xff" + bytes.fromhex("ffffffff0f"))
+    corpus.add("framing", b"\x05" + bytes.fromhex("06") + b"\x00" * 6)
+
+
+# wire.md 3: (type, value) examples for fuzz_values (type by its spec string)
+VALUE_EXAMPLES = [
+    ("double", "6e861bf0f9210940"), ("double", "000000000000f8ff"), ("float", "d00f4940"),
+    ("float", "0000c0ff"), ("sint32", "feffffff0f"), ("sint32", "ffffffffffffffffff01"),
+    ("sint64", "ffffffffffffffffff01"), ("uint32", "ac02"), ("uint64", "ffffffffffffffffff01"),
+    ("bool", "01"), ("string", "036a6562"), ("string", "03e284a2"), ("string", "03ff80c0"),
+    ("bytes", "04deadbeef"), ("TestClass", "01"), ("TestClass", "03"), ("TestClass", "00"),
+    ("TestClass", "c0843d"), ("TestEnum", "04"), ("TestEnum", "01"),
+    ("TestStruct", "0a01540a04036a65620a01020a090a01020a01040a0106"),
+    ("TestStruct", "0a0154"),
+    ("TestNestedStruct", "0a190a01540a04036a65620a01020a090a01020a01040a01060a0100"),
+    ("tuple(sint32,bool)", "0a01020a0100"),
+    ("list(sint32)", "0a01020a01040a0106"), ("list(string)", "0a0403666f6f0a0403626172"),
+    ("set(sint32)", "0a01020a01020a0104"),
+    ("dict(string,list(sint32))", "0a0c0a02016112060a01000a0102"),
+    ("dict(string,sint32)", "0a050a0201611200"),
+    ("list(list(list(string)))", "0a060a040a020100"),
+    ("list(TestClass)", "0a01010a0102"), ("dict(string,TestClass)", "0a050a0201611201"),
+    ("procedure_call", "0a0b5465737453657276696365120743"
+                       "6f756e7465721a0412020178"),
+    ("list(procedure_call)", "0a0a0a044b5250431202"),
+    ("status", "0a05302e372e3010d20948904e5001580160e807"),
+    ("list(list(list(list(list(list(list(list(sint32))))))))",
+     "0a0e0a0c0a0a0a080a060a040a020a00"),
+]
+
+
+def from_values(corpus):
+    src = open(os.path.join(HERE, "fuzz_values.c")).read()
+    table = src[src.index("specs[] = {"):src.index("};", src.index("specs[] = {"))]
+    specs = re.findall(r'"([^"]+)"', table)
+    for spec, hexval in VALUE_EXAMPLES:
+        corpus.add("values", bytes([specs.index(spec)]) + bytes.fromhex(hexval))
+    for i in range(len(specs)):
+        corpus.add("values", bytes([i]))  # the empty encoding of each type
+
+
+def from_config(corpus):
+    example = os.path.join(HERE, "..", "..", "config", "krpc.yaml")
+    if os.path.exists(example):
+        corpus.add("config", open(example, "rb").read())
+    for text in [
+        "", "tick_rate: 0\n", "servers:\n  - protocol: protobuf\n    rpc_port: 0\n    stream_port: 0\n",
+        "limits: {max_message_size: 16, max_clients: 1}\n",
+        "connection_policy:\n  mode: allowlist\n  allow: [127.0.0.1, '::1']\n",
+        "plugins:\n  load:\n    - path: x.so\n      options: {a: b}\n",
+        "a: &x [1, 2]\nb: *x\n", "scheduler:\n  max_time_per_update: 99999999999\n",
+        "logging: {level: debug, requests: true}\ngame_scene: Flight\n",
+    ]:
+        corpus.add("config", text.encode())
+    for args in [
+        "--rpc-port\n0\n--stream-port\n0\n--tick-rate\n0", "--max-message-size\n16\n--allow\n::1",
+        "--bind\n0.0.0.0\n--debug\n--no-frame-pacing", "--max-send-buffer=65536\n--plugin\nx.so",
+        "-v", "--help", "--game-scene\nEditorVAB\n--quiet",
+    ]:
+        corpus.add("config", b"A" + args.encode())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", default=os.path.join(HERE, "..", "..", "..", "shared"))
+    ap.add_argument("--out", default=os.path.join(HERE, "corpus"))
+    opts = ap.parse_args()
+    corpus = Corpus(opts.out)
+    from_spec(corpus)
+    from_vectors(corpus, opts.shared)
+    from_values(corpus)
+    from_config(corpus)
+    for target, n in sorted(corpus.count.items()):
+        print("%s: %d new" % (target, n))
+
+
+if __name__ == "__main__":
+    main()
