@@ -406,11 +406,16 @@ static row *add_row(transport tr, const char *section, const char *name, size_t 
     return r;
 }
 
+/* One client at a time (sequential, batched): the ratio of the median round
+ * trips. */
 static void set_ratio(row *r) {
-    if (r->srv.rate > 0 && r->echo.rate > 0)
-        r->ratio = r->echo.rate / r->srv.rate;
-    if (strcmp(r->section, "sequential") == 0 && r->srv.med_us > 0 && r->echo.med_us > 0)
+    if (r->srv.med_us > 0 && r->echo.med_us > 0)
         r->ratio = r->srv.med_us / r->echo.med_us;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
 }
 
 /* ---- one transport ------------------------------------------------------------ */
@@ -420,7 +425,8 @@ static bool connect_many(const target *t, size_t k, bconn *out, bool echo) {
     for (size_t i = 0; i < k; i++) {
         char name[32];
         snprintf(name, sizeof name, "bench-%zu", i);
-        int rc = echo ? bconn_open_echo(t, &out[i], err, sizeof err) : bconn_open_rpc(t, name, &out[i], err, sizeof err);
+        int rc = echo ? bconn_open_echo(t, &out[i], err, sizeof err)
+                      : bconn_open_rpc(t, name, &out[i], err, sizeof err);
         if (rc < 0) {
             fail("%s %s connection %zu: %s", transport_names[t->tr], echo ? "echo" : "server", i, err);
             for (size_t j = 0; j < i; j++)
@@ -510,17 +516,28 @@ static void run_concurrent(const target *srv, const target *echo, scenario *s, c
         snprintf(name, sizeof name, "%s x %zu clients", s->label, k);
         row *r = add_row(srv->tr, "concurrent", name, k);
         acc as, ae;
-    memset(&as, 0, sizeof as);
-    memset(&ae, 0, sizeof ae);
+        memset(&as, 0, sizeof as);
+        memset(&ae, 0, sizeof ae);
         double slice = measure_time() / rounds(), warm = measure_time() * 0.1;
         bool ok2 = true;
-        for (int i = 0; i < rounds() && ok2; i++)
+        /* the ratio of aggregate throughputs, round by round; its median is
+         * what is reported (a burst of other load on the machine spoils one
+         * round, not the figure) */
+        double ratios[16];
+        int nr = 0;
+        for (int i = 0; i < rounds() && ok2; i++) {
+            uint64_t sc0 = as.calls, ec0 = ae.calls;
             ok2 = measure_load(sc, k, s, sexp, i ? 0 : warm, slice, &as) &&
                   measure_load(ec, k, s, eexp, i ? 0 : warm, slice, &ae);
+            if (ok2 && as.calls > sc0)
+                ratios[nr++] = (double)(ae.calls - ec0) / (double)(as.calls - sc0);
+        }
         if (ok2) {
             finish(&as.smp, as.calls * s->ncalls, as.seconds, &r->srv);
             finish(&ae.smp, ae.calls * s->ncalls, ae.seconds, &r->echo);
-            set_ratio(r);
+            qsort(ratios, (size_t)nr, sizeof *ratios, cmp_double);
+            if (nr)
+                r->ratio = nr % 2 ? ratios[nr / 2] : (ratios[nr / 2 - 1] + ratios[nr / 2]) / 2;
         }
         free(as.smp.v);
         free(ae.smp.v);
@@ -869,7 +886,7 @@ static bool run_streams(const target *t, size_t nstreams, stream_row *sr) {
     uint64_t start = begin + 300000000ull; /* the first update sends every value: skip it */
     uint64_t end = start + (uint64_t)(secs * 1e9);
     uint64_t next_status = start + 100000000ull;
-    double tpsu_sum = 0;
+    double tpsu[256];
     int tpsu_n = 0;
     struct epoll_event evs[128];
     for (;;) {
@@ -881,8 +898,8 @@ static bool run_streams(const target *t, size_t nstreams, stream_row *sr) {
         if (st.counting && now >= next_status) {
             Krpc__Schema__Status *s;
             if (get_status(&rpc[0], &s)) {
-                tpsu_sum += s->time_per_stream_update;
-                tpsu_n++;
+                if (tpsu_n < 256)
+                    tpsu[tpsu_n++] = s->time_per_stream_update;
                 krpc__schema__status__free_unpacked(s, NULL);
             } else {
                 ok = false;
@@ -921,7 +938,12 @@ static bool run_streams(const target *t, size_t nstreams, stream_row *sr) {
     sr->values_per_s = (double)st.values / elapsed;
     sr->updates_per_s = (double)st.messages / elapsed;
     sr->expected_per_s = (double)nstreams * 60.0;
-    sr->server_update_ms = tpsu_n ? tpsu_sum / tpsu_n * 1e3 : NAN;
+    /* the median of the samples (each a 0.25 s moving average) */
+    qsort(tpsu, (size_t)tpsu_n, sizeof *tpsu, cmp_double);
+    sr->server_update_ms = NAN;
+    if (tpsu_n)
+        sr->server_update_ms =
+            1e3 * (tpsu_n % 2 ? tpsu[tpsu_n / 2] : (tpsu[tpsu_n / 2 - 1] + tpsu[tpsu_n / 2]) / 2);
     sr->tick_fraction = sr->server_update_ms / (1000.0 / 60);
     sr->ratio_direct = sr->direct_ms > 0 ? sr->server_update_ms / sr->direct_ms : NAN;
     if (ok) {
@@ -1160,11 +1182,15 @@ static targets compute_targets(void) {
     return t;
 }
 
-static const char *verdict(double v, double limit) { return isnan(v) ? "not measured" : v <= limit ? "met" : "NOT met"; }
+static const char *verdict(double v, double limit) {
+    return isnan(v) ? "not measured" : v <= limit ? "met" : "NOT met";
+}
 
 static void print_table(FILE *f) {
     fprintf(f, "\nkrpc-bench %s: %ld CPUs, %s\n", KRPC_BENCH_VERSION, ncpu, cpu_model);
-    fprintf(f, "ratio = server time per call / raw loopback echo time per call (same bytes, same transport)\n");
+    fprintf(f, "ratio = server / raw loopback echo of the same bytes over the same transport: median round\n"
+               "trips (sequential, batched); aggregate calls/s, median of %d alternating rounds (concurrent)\n",
+            rounds());
     transport last = TR_COUNT;
     for (size_t i = 0; i < nrows; i++) {
         const row *r = &rows[i];
@@ -1195,9 +1221,9 @@ static void print_table(FILE *f) {
             fprintf(f, "%8zu %8zu %12s %12s %11s %13.3f %9.2f%% %12.4f %11.2f %7.2fx\n", s->streams, s->clients, v, e,
                     u, s->server_update_ms, s->tick_fraction * 100, s->direct_ms, s->rpc_ms, s->ratio_direct);
         }
-        fprintf(f, "(server ms/upd: KRPC.GetStatus time_per_stream_update; direct: the same number of Counter calls\n"
-                   " run in the server by Benchmark.Call, no I/O; as RPCs: the same calls in requests of 100, wall time;\n"
-                   " ratio: server ms/upd / direct ms)\n");
+        fprintf(f, "(server ms/upd: KRPC.GetStatus time_per_stream_update, median of 4 samples/s;\n"
+                   " direct: the same number of Counter calls run in the server by Benchmark.Call, no I/O;\n"
+                   " as RPCs: the same calls in requests of 100, wall time; ratio: server ms/upd / direct ms)\n");
     }
     targets t = compute_targets();
     fprintf(f, "\ntargets (issue 9)\n");
@@ -1405,8 +1431,8 @@ int main(int argc, char **argv) {
             server_proc sp = {0, -1};
             target tg;
             char err[512];
-            if (server_spawn(O.server, O.plugins, O.nplugins, O.server_args, O.nserver_args, (transport)t, dir, &sp, &tg,
-                             err, sizeof err) < 0) {
+            if (server_spawn(O.server, O.plugins, O.nplugins, O.server_args, O.nserver_args, (transport)t, dir,
+                             &sp, &tg, err, sizeof err) < 0) {
                 fail("%s server: %s", transport_names[t], err);
                 continue;
             }

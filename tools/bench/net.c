@@ -369,8 +369,8 @@ static int open_sock(const target *t, bool stream, bconn *c, char *err, size_t e
     c->tr = t->tr;
     c->fd = sock_connect(t, stream);
     if (c->fd < 0) {
-        snprintf(err, errlen, "cannot connect to the %s %s: %s", transport_names[t->tr], stream ? "stream port" : "RPC port",
-                 strerror(errno));
+        snprintf(err, errlen, "cannot connect to the %s %s: %s", transport_names[t->tr],
+                 stream ? "stream port" : "RPC port", strerror(errno));
         return -1;
     }
     return 0;

@@ -285,6 +285,7 @@ void krpc_server_destroy(krpc_server *srv) {
     uv_walk(&srv->loop, close_walk, NULL);
     while (uv_run(&srv->loop, UV_RUN_NOWAIT))
         ;
+    status_page_free(srv);
     uv_loop_close(&srv->loop);
     clients_reap(srv);
     loader_unload_all(srv);

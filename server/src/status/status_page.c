@@ -323,7 +323,14 @@ int status_page_start(krpc_server *srv) {
 
 uint16_t status_page_port(const krpc_server *srv) { return srv->status_page ? srv->status_page->port : 0; }
 
+/* On a foreign loop lws destroys in two steps: the first call closes its
+ * handles, the loop then runs their close callbacks, the second call frees. */
 void status_page_stop(krpc_server *srv) {
+    if (srv->status_page)
+        lws_context_destroy(srv->status_page->ctx);
+}
+
+void status_page_free(krpc_server *srv) {
     if (!srv->status_page)
         return;
     lws_context_destroy(srv->status_page->ctx);

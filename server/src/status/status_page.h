@@ -11,6 +11,9 @@ typedef struct kstatus_page kstatus_page;
 int status_page_start(struct krpc_server *srv);
 /* The bound port (0 if off). */
 uint16_t status_page_port(const struct krpc_server *srv);
+/* Stop serving (closes its handles on the loop) ... */
 void status_page_stop(struct krpc_server *srv);
+/* ... and, once the loop has run their close callbacks, free it. */
+void status_page_free(struct krpc_server *srv);
 
 #endif
