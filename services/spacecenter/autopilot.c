@@ -123,7 +123,6 @@ static v3 zero_roll_top(v3 nose, v3 zenith) {
 
 /* Signed roll angle (degrees, positive to the right) of the vessel about its
  * nose, relative to the zero-roll top. */
-double sc_vessel_roll(sc_vessel *v, v3 zenith);
 double sc_vessel_roll(sc_vessel *v, v3 zenith) {
     v3 nose = quat_rotate(v->q, v3_make(0, 1, 0));
     v3 top = quat_rotate(v->q, v3_make(0, 0, -1));

@@ -1,7 +1,7 @@
 /*
  * data.c - loading the game's data files into the world: resources, bodies
  * and parts once at start (data/resources.cfg, data/bodies.cfg,
- * data/parts/*.cfg), then a scenario (data/scenarios/NAME.cfg) that places
+ * data/parts/NAME.cfg), then a scenario (data/scenarios/NAME.cfg) that places
  * craft (data/craft/NAME.craft) on the launch pad or in orbit.
  */
 #include "sc.h"

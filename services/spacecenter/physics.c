@@ -19,12 +19,11 @@
  */
 #include "sc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const double sc_rails_rates[SC_NRAILS] = {1, 5, 10, 50, 100, 1000, 10000, 100000};
 const double sc_physics_rates[4] = {1, 2, 3, 4};
-
-double sc_engine_burn(sc_world *w, sc_part *p, double throttle, double p_atm, double h);
 
 static v3 gravity(const sc_body *b, v3 r) {
     double l = v3_len(r);
@@ -75,7 +74,6 @@ static double mach_factor(double mach) {
     return pts[n - 1][1];
 }
 
-double sc_speed_of_sound(double temperature);
 double sc_speed_of_sound(double temperature) { return sqrt(1.4 * 287.053 * (temperature > 1 ? temperature : 1)); }
 
 void sc_vessel_fix_to_surface(sc_world *w, sc_vessel *v) {

@@ -6,9 +6,6 @@
 
 #include <string.h>
 
-double sc_speed_of_sound(double temperature);
-double sc_vessel_roll(sc_vessel *v, v3 zenith);
-
 typedef struct flight_ctx {
     sc_state *st;
     sc_world *w;

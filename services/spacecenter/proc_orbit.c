@@ -334,14 +334,15 @@ static const sc_body *body_arg(krpc_call *call, const krpc_value *arg, int *inde
 #define BODY(b, bi)                                   \
     int bi;                                           \
     const sc_body *b = body_arg(call, &args[0], &bi); \
-    (void)bi;
+    (void)bi;                                         \
+    (void)b;
 
-SC_PROC(sc_body_get_name) {
+SC_PROC(sc_cb_get_name) {
     BODY(b, bi);
     return sc_ret_string(call, result, b->name);
 }
 
-SC_PROC(sc_body_get_satellites) {
+SC_PROC(sc_cb_get_satellites) {
     BODY(b, bi);
     sc_state *st = sc_of(call);
     sc_world *w = &st->world;
@@ -371,24 +372,24 @@ SC_PROC(sc_body_get_satellites) {
         return KRPC_OK;          \
     }
 
-BODY_DOUBLE(sc_body_get_mass, b->mass)
-BODY_DOUBLE(sc_body_get_gravitational_parameter, b->mu)
-BODY_DOUBLE(sc_body_get_surface_gravity, b->surface_gravity)
-BODY_DOUBLE(sc_body_get_rotational_period, b->rot_period)
-BODY_DOUBLE(sc_body_get_rotational_speed, sc_body_omega(b))
-BODY_DOUBLE(sc_body_get_rotation_angle, sc_body_rotation_angle(b, sc_of(call)->world.ut))
-BODY_DOUBLE(sc_body_get_initial_rotation, b->init_rotation)
-BODY_DOUBLE(sc_body_get_equatorial_radius, b->radius)
-BODY_DOUBLE(sc_body_get_sphere_of_influence, b->soi)
-BODY_DOUBLE(sc_body_get_atmosphere_depth, b->has_atmosphere ? b->atmosphere_depth : 0)
+BODY_DOUBLE(sc_cb_get_mass, b->mass)
+BODY_DOUBLE(sc_cb_get_gravitational_parameter, b->mu)
+BODY_DOUBLE(sc_cb_get_surface_gravity, b->surface_gravity)
+BODY_DOUBLE(sc_cb_get_rotational_period, b->rot_period)
+BODY_DOUBLE(sc_cb_get_rotational_speed, sc_body_omega(b))
+BODY_DOUBLE(sc_cb_get_rotation_angle, sc_body_rotation_angle(b, sc_of(call)->world.ut))
+BODY_DOUBLE(sc_cb_get_initial_rotation, b->init_rotation)
+BODY_DOUBLE(sc_cb_get_equatorial_radius, b->radius)
+BODY_DOUBLE(sc_cb_get_sphere_of_influence, b->soi)
+BODY_DOUBLE(sc_cb_get_atmosphere_depth, b->has_atmosphere ? b->atmosphere_depth : 0)
 
-SC_PROC(sc_body_surface_height) {
+SC_PROC(sc_cb_surface_height) {
     BODY(b, bi);
     result->u.d = sc_body_terrain(b, args[1].u.d, args[2].u.d, NULL);
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_bedrock_height) {
+SC_PROC(sc_cb_bedrock_height) {
     BODY(b, bi);
     result->u.d = sc_body_bedrock(b, args[1].u.d, args[2].u.d);
     return KRPC_OK;
@@ -406,19 +407,19 @@ static int position_at(krpc_call *call, const krpc_value *args, krpc_value *resu
     return sc_ret_v3(call, result, sc_f_pos_from(&f, v3_add(sc_body_position(w, bi, w->ut), rel)));
 }
 
-SC_PROC(sc_body_msl_position) { return position_at(call, args, result, 0, &args[3]); }
+SC_PROC(sc_cb_msl_position) { return position_at(call, args, result, 0, &args[3]); }
 
-SC_PROC(sc_body_surface_position) {
+SC_PROC(sc_cb_surface_position) {
     BODY(b, bi);
     return position_at(call, args, result, sc_body_terrain(b, args[1].u.d, args[2].u.d, NULL), &args[3]);
 }
 
-SC_PROC(sc_body_bedrock_position) {
+SC_PROC(sc_cb_bedrock_position) {
     BODY(b, bi);
     return position_at(call, args, result, sc_body_bedrock(b, args[1].u.d, args[2].u.d), &args[3]);
 }
 
-SC_PROC(sc_body_position_at_altitude) { return position_at(call, args, result, args[3].u.d, &args[4]); }
+SC_PROC(sc_cb_position_at_altitude) { return position_at(call, args, result, args[3].u.d, &args[4]); }
 
 static int normal_at(krpc_call *call, const krpc_value *args, krpc_value *result) {
     BODY(b, bi);
@@ -430,9 +431,9 @@ static int normal_at(krpc_call *call, const krpc_value *args, krpc_value *result
     return sc_ret_v3(call, result, v3_norm(sc_f_dir_from(&f, v3_norm(rel))));
 }
 
-SC_PROC(sc_body_msl_normal) { return normal_at(call, args, result); }
-SC_PROC(sc_body_surface_normal) { return normal_at(call, args, result); }
-SC_PROC(sc_body_bedrock_normal) { return normal_at(call, args, result); }
+SC_PROC(sc_cb_msl_normal) { return normal_at(call, args, result); }
+SC_PROC(sc_cb_surface_normal) { return normal_at(call, args, result); }
+SC_PROC(sc_cb_bedrock_normal) { return normal_at(call, args, result); }
 
 /* A position in a frame, relative to the body centre (world axes). */
 static int rel_position(krpc_call *call, const krpc_value *args, v3 *rel) {
@@ -447,7 +448,7 @@ static int rel_position(krpc_call *call, const krpc_value *args, v3 *rel) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_latitude_at_position) {
+SC_PROC(sc_cb_latitude_at_position) {
     BODY(b, bi);
     v3 rel;
     if (rel_position(call, args, &rel) != KRPC_OK) {
@@ -459,7 +460,7 @@ SC_PROC(sc_body_latitude_at_position) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_longitude_at_position) {
+SC_PROC(sc_cb_longitude_at_position) {
     BODY(b, bi);
     v3 rel;
     if (rel_position(call, args, &rel) != KRPC_OK) {
@@ -471,7 +472,7 @@ SC_PROC(sc_body_longitude_at_position) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_altitude_at_position) {
+SC_PROC(sc_cb_altitude_at_position) {
     BODY(b, bi);
     v3 rel;
     if (rel_position(call, args, &rel) != KRPC_OK) {
@@ -481,7 +482,7 @@ SC_PROC(sc_body_altitude_at_position) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_get_orbit) {
+SC_PROC(sc_cb_get_orbit) {
     BODY(b, bi);
     if (b->parent < 0) {
         result->is_null = true;
@@ -490,31 +491,31 @@ SC_PROC(sc_body_get_orbit) {
     return sc_ret_obj(call, result, sc_obj_orbit(sc_of(call), SC_O_BODY, (uint32_t)bi));
 }
 
-SC_PROC(sc_body_get_is_star) {
+SC_PROC(sc_cb_get_is_star) {
     BODY(b, bi);
     result->u.b = b->is_star;
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_get_has_solid_surface) {
+SC_PROC(sc_cb_get_has_solid_surface) {
     BODY(b, bi);
     result->u.b = b->has_surface;
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_get_has_atmosphere) {
+SC_PROC(sc_cb_get_has_atmosphere) {
     BODY(b, bi);
     result->u.b = b->has_atmosphere;
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_get_has_atmospheric_oxygen) {
+SC_PROC(sc_cb_get_has_atmospheric_oxygen) {
     BODY(b, bi);
     result->u.b = b->has_oxygen;
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_atmospheric_density_at_position) {
+SC_PROC(sc_cb_atmospheric_density_at_position) {
     BODY(b, bi);
     v3 rel;
     if (rel_position(call, args, &rel) != KRPC_OK) {
@@ -524,7 +525,7 @@ SC_PROC(sc_body_atmospheric_density_at_position) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_temperature_at) {
+SC_PROC(sc_cb_temperature_at) {
     BODY(b, bi);
     v3 rel;
     if (rel_position(call, args, &rel) != KRPC_OK) {
@@ -534,25 +535,25 @@ SC_PROC(sc_body_temperature_at) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_density_at) {
+SC_PROC(sc_cb_density_at) {
     BODY(b, bi);
     result->u.d = sc_body_density(b, args[1].u.d);
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_pressure_at) {
+SC_PROC(sc_cb_pressure_at) {
     BODY(b, bi);
     result->u.d = sc_body_pressure(b, args[1].u.d);
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_get_flying_high_altitude_threshold) {
+SC_PROC(sc_cb_get_flying_high_altitude_threshold) {
     BODY(b, bi);
     result->u.f = (float)b->flying_high;
     return KRPC_OK;
 }
 
-SC_PROC(sc_body_get_space_high_altitude_threshold) {
+SC_PROC(sc_cb_get_space_high_altitude_threshold) {
     BODY(b, bi);
     result->u.f = (float)b->space_high;
     return KRPC_OK;
@@ -564,11 +565,11 @@ static int body_frame(krpc_call *call, const krpc_value *args, krpc_value *resul
     return sc_ret_obj(call, result, sc_frame_body(sc_of(call), bi, sub));
 }
 
-SC_PROC(sc_body_get_reference_frame) { return body_frame(call, args, result, SC_F_BODY); }
-SC_PROC(sc_body_get_non_rotating_reference_frame) { return body_frame(call, args, result, SC_F_BODY_NONROT); }
-SC_PROC(sc_body_get_orbital_reference_frame) { return body_frame(call, args, result, SC_F_BODY_ORBITAL); }
+SC_PROC(sc_cb_get_reference_frame) { return body_frame(call, args, result, SC_F_BODY); }
+SC_PROC(sc_cb_get_non_rotating_reference_frame) { return body_frame(call, args, result, SC_F_BODY_NONROT); }
+SC_PROC(sc_cb_get_orbital_reference_frame) { return body_frame(call, args, result, SC_F_BODY_ORBITAL); }
 
-SC_PROC(sc_body_position) {
+SC_PROC(sc_cb_position) {
     BODY(b, bi);
     sc_fstate f;
     if (sc_arg_frame(call, &args[1], &f)) {
@@ -578,7 +579,7 @@ SC_PROC(sc_body_position) {
     return sc_ret_v3(call, result, sc_f_pos_from(&f, sc_body_position(w, bi, w->ut)));
 }
 
-SC_PROC(sc_body_velocity) {
+SC_PROC(sc_cb_velocity) {
     BODY(b, bi);
     sc_fstate f;
     if (sc_arg_frame(call, &args[1], &f)) {
@@ -589,7 +590,7 @@ SC_PROC(sc_body_velocity) {
                      sc_f_vel_from(&f, sc_body_position(w, bi, w->ut), sc_body_velocity(w, bi, w->ut)));
 }
 
-SC_PROC(sc_body_rotation) {
+SC_PROC(sc_cb_rotation) {
     BODY(b, bi);
     sc_fstate f;
     if (sc_arg_frame(call, &args[1], &f)) {
@@ -599,7 +600,7 @@ SC_PROC(sc_body_rotation) {
     return sc_ret_quat(call, result, sc_f_rot_from(&f, &r));
 }
 
-SC_PROC(sc_body_direction) {
+SC_PROC(sc_cb_direction) {
     BODY(b, bi);
     sc_fstate f;
     if (sc_arg_frame(call, &args[1], &f)) {
@@ -609,7 +610,7 @@ SC_PROC(sc_body_direction) {
     return sc_ret_v3(call, result, sc_f_dir_from(&f, m3_col(&r, 1)));
 }
 
-SC_PROC(sc_body_angular_velocity) {
+SC_PROC(sc_cb_angular_velocity) {
     BODY(b, bi);
     sc_fstate f;
     if (sc_arg_frame(call, &args[1], &f)) {

@@ -4,6 +4,7 @@
  */
 #include "procs.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define VESSEL_OR_FAIL(v)                          \

@@ -384,6 +384,13 @@ double sc_engine_available_thrust(const sc_world *w, const sc_part *p, double p_
 bool sc_engine_has_fuel(const sc_world *w, const sc_part *p);
 double sc_vessel_pressure_atm(const sc_world *w, const sc_vessel *v);
 void sc_vessel_update_situation(sc_world *w, sc_vessel *v);
+/* Burn an engine for h seconds at a throttle: drains propellant, returns the
+ * thrust (N). */
+double sc_engine_burn(sc_world *w, sc_part *p, double throttle, double p_atm, double h);
+double sc_speed_of_sound(double temperature);
+/* Roll (degrees, positive right) about the nose relative to the zero-roll
+ * attitude whose top is towards zenith. */
+double sc_vessel_roll(sc_vessel *v, v3 zenith);
 
 /* ---- physics (physics.c) --------------------------------------------------- */
 

@@ -368,7 +368,6 @@ double sc_engine_available_thrust(const sc_world *w, const sc_part *p, double p_
 
 /* Burn an engine for h seconds at the given throttle: drains propellant and
  * returns the thrust produced (N), averaged over the step. */
-double sc_engine_burn(sc_world *w, sc_part *p, double throttle, double p_atm, double h);
 double sc_engine_burn(sc_world *w, sc_part *p, double throttle, double p_atm, double h) {
     const sc_partdef *d = p->def;
     if (!p->active || d->nprop == 0) {
@@ -472,7 +471,12 @@ static uint32_t split_off(sc_world *w, int root, v3 push_dir, double impulse) {
         }
     }
     rp->parent = -1;
-    snprintf(nv->name, sizeof nv->name, "%.100s Debris", old->name);
+    size_t ol = strlen(old->name);
+    if (ol >= 7 && strcmp(old->name + ol - 7, " Debris") == 0) {
+        snprintf(nv->name, sizeof nv->name, "%s", old->name);
+    } else {
+        snprintf(nv->name, sizeof nv->name, "%.100s Debris", old->name);
+    }
     nv->type = SC_TYPE_DEBRIS;
     nv->body = old->body;
     nv->r = old->r;

@@ -514,6 +514,11 @@ class Pty:
                 pass
             self.read_some(max(0.0, deadline - time.monotonic()))
 
+    def recv_raw_with_prefix(self, timeout=5):
+        """The next message with its length prefix, as it came."""
+        data = self.recv_raw(timeout)
+        return varint(len(data)) + data
+
     def recv(self, cls, timeout=5):
         m = cls()
         m.ParseFromString(self.recv_raw(timeout))
@@ -657,6 +662,14 @@ def serial_handshake_outcomes_and_reconnect():
             r = pty.recv(pb.ConnectionResponse)
             eq((r.status, r.message), (pb.ConnectionResponse.TIMEOUT, TIMEOUT_TEXT), "timeout")
             check(0.3 < time.monotonic() - t0 < 3, "after the handshake timeout")
+            # the exact bytes of transports.md 4.3
+            pty.write(bytes.fromhex("070a0512034a6562"))
+            r = pty.recv_raw_with_prefix()
+            eq((len(r), r[:3]), (19, bytes.fromhex("121a10")), "bare OK ConnectionResponse")
+            call = make_call("TestService", "Int32ToString", enc_sint32(42))
+            req = pb.Request(calls=[call]).SerializeToString()
+            pty.write(varint(len(req) + 2) + b"\x12" + varint(len(req)) + req)
+            eq(pty.recv_raw_with_prefix(), bytes.fromhex("090a0712051203023432"), "MultiplexedResponse{response}")
             # after each rejection the next bytes start afresh
             a = SerialClient(pty, "first")
             eq(dec_string(a.value("KRPC", "GetClientName")), "first", "connected")
@@ -1100,6 +1113,62 @@ def all_transports_in_one_server():
                 clients[2].close()
                 wait_until(lambda: [n for _, n, _ in clients_of(clients[3])] == ["client-3"],
                            "only the serial client left")
+    finally:
+        pty.close()
+
+
+@test
+def garbage_never_hurts_the_server():
+    """Random bytes and random frames over every transport's parsers (a fixed
+    seed); the server keeps serving and, under the sanitizers, stays clean."""
+    import random
+    rnd = random.Random(5)
+    pty = Pty()
+    try:
+        with TempDir() as d:
+            config = ("servers:\n"
+                      "  - {protocol: websockets, rpc_port: 0, stream_port: 0}\n"
+                      "  - {protocol: localsocket, rpc_path: %s/rpc, stream_path: %s/stream}\n"
+                      "  - {protocol: serialio, port: %s}\n" % (d, d, pty.name))
+            with TServer("--handshake-timeout", "300", "--max-message-size", "5000", config=config) as srv:
+                ws = ws_of(srv, 0)
+                for i in range(60):
+                    # an upgrade cut or garbled anywhere
+                    raw = tcp_socket(ws.rpc_port if i % 2 else ws.stream_port)
+                    req = ("GET /?name=%d HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (i, WS_KEY)).encode()
+                    cut = rnd.randrange(len(req))
+                    raw.sendall(req[:cut] + bytes(rnd.randrange(256) for _ in range(rnd.randrange(8))) + req[cut:])
+                    raw.close()
+                    # frames of random headers and payloads after a good upgrade
+                    c = WsConn(ws.rpc_port, "/?name=f")
+                    try:
+                        for _ in range(rnd.randrange(1, 6)):
+                            head = bytes([rnd.randrange(256), rnd.randrange(256)])
+                            c.sock.sendall(head + bytes(rnd.randrange(256) for _ in range(rnd.randrange(40))))
+                    except OSError:
+                        pass
+                    c.close()
+                    # framed garbage on the local socket
+                    s = unix_socket(d + ("/rpc" if i % 2 else "/stream"))
+                    try:
+                        s.sendall(bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 64))))
+                    except OSError:
+                        pass
+                    s.close()
+                    # and on the serial line (the port resynchronises after each rejection)
+                    pty.write(bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 32))))
+                time.sleep(0.5)
+                pty.drain()
+                check(srv.alive(), "server alive")
+                eq(dec_string(ws.connect("after").value("KRPC", "GetClientName")), "after", "WebSocket still serves")
+                local = FramedTransport("local", d + "/rpc", d + "/stream").connect("after-local")
+                eq(dec_string(local.value("KRPC", "GetClientName")), "after-local", "local socket still serves")
+                # the serial line may be in the middle of a garbage attempt: wait it out
+                time.sleep(0.5)
+                pty.drain()
+                eq(dec_string(SerialClient(pty, "after-serial").value("KRPC", "GetClientName")), "after-serial",
+                   "serial port still serves")
     finally:
         pty.close()
 

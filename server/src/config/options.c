@@ -49,7 +49,8 @@ const kopt server_options[] = {
 };
 
 const kopt endpoint_options[] = {
-    {NULL, "protocol", "type", OPT_PROTOCOL, EP(protocol), 0, 0, "transport: protobuf (TCP), websockets, localsocket or serialio"},
+    {NULL, "protocol", "type", OPT_PROTOCOL, EP(protocol), 0, 0,
+     "transport: protobuf (TCP), websockets, localsocket or serialio"},
     {NULL, "address", "bind", OPT_STRING, EP(address), 0, 0, "IPv4 address to listen on"},
     {NULL, "rpc_port", "rpc-port", OPT_U16, EP(rpc_port), 0, 65535, "RPC port (0 picks a free port)"},
     {NULL, "stream_port", "stream-port", OPT_U16, EP(stream_port), 0, 65535,
@@ -57,7 +58,7 @@ const kopt endpoint_options[] = {
     {NULL, "rpc_path", "rpc-path", OPT_STRING, EP(rpc_path), 0, 0,
      "localsocket: RPC socket path (default $XDG_RUNTIME_DIR/krpc/rpc or /tmp/krpc-<user>/rpc)"},
     {NULL, "stream_path", "stream-path", OPT_STRING, EP(stream_path), 0, 0,
-     "localsocket: stream socket path (default .../stream beside the RPC one)"},
+     "localsocket: stream socket path (default $XDG_RUNTIME_DIR/krpc/stream or /tmp/krpc-<user>/stream)"},
     {NULL, "port", "port", OPT_STRING, EP(port), 0, 0, "serialio: serial port device"},
     {NULL, "baud_rate", "baud-rate", OPT_U32, EP(baud_rate), 50, 4000000, "serialio: baud rate (default 9600)"},
     {NULL, "data_bits", "data-bits", OPT_U8, EP(data_bits), 5, 8, "serialio: data bits, 5 to 8 (default 8)"},

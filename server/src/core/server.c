@@ -269,10 +269,10 @@ static void close_walk(uv_handle_t *h, void *arg) {
 void krpc_server_destroy(krpc_server *srv) {
     if (!srv)
         return;
-    if (srv->started)
-        krpc_server_shutdown(srv, 1000); /* tell clients (core/embed.c) */
     srv->running = false;
     status_page_stop(srv); /* before our handles: lws closes its own */
+    if (srv->started)
+        krpc_server_shutdown(srv, 1000); /* tell clients (core/embed.c) */
     /* connections first (they free themselves in their close callbacks) */
     while (srv->conns)
         conn_abort(srv->conns);

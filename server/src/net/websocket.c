@@ -632,10 +632,8 @@ static int frame_header(kconn *c) {
         ws->dest = TO_IN;
         uint8_t head[VARINT_MAX];
         kbuf_append(&c->in, head, varint_encode(head, len));
-        kbuf_reserve(&c->in, (size_t)len);
     } else {
-        ws->dest = TO_MSG;
-        kbuf_reserve(&ws->msg, (size_t)len);
+        ws->dest = TO_MSG; /* (buffers grow as the bytes come, not as announced) */
     }
     return (int)h;
 }
