@@ -3,13 +3,13 @@ endpoints in one server. The same behavioural checks (handshake outcomes,
 calls, errors, streams, events, KRPC.Clients) run over each transport, then
 each transport's own rules (transports.md 2-4)."""
 import base64
-import errno
-import hashlib
 import os
+import random
 import select
 import shutil
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import tempfile
@@ -403,7 +403,6 @@ def local_socket_files_directory_and_stop():
         rpc, stream = d + "/sub/dir/rpc", d + "/sub/dir/stream"
         srv = TServer("--type", "localsocket", "--rpc-path", rpc, "--stream-path", stream)
         try:
-            import stat
             st = os.stat(d + "/sub/dir")
             eq(stat.S_IMODE(st.st_mode) & 0o077, 0, "parent directory created private (0700)")
             check(stat.S_ISSOCK(os.stat(rpc).st_mode) and stat.S_ISSOCK(os.stat(stream).st_mode), "sockets")
@@ -1121,7 +1120,6 @@ def all_transports_in_one_server():
 def garbage_never_hurts_the_server():
     """Random bytes and random frames over every transport's parsers (a fixed
     seed); the server keeps serving and, under the sanitizers, stays clean."""
-    import random
     rnd = random.Random(5)
     pty = Pty()
     try:

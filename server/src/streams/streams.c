@@ -479,7 +479,9 @@ void streams_phase(krpc_server *srv) {
     uint64_t now = clock_now_ns();
     u64map_free(&srv->shared_results);
     arena_reset(&srv->shared_mem);
-    for (kclient *cl = srv->clients; cl; cl = cl->all_next) {
+    kclient *next;
+    for (kclient *cl = srv->clients; cl; cl = next) {
+        next = cl->all_next; /* sending may drop cl (it moves to the graveyard) */
         if (!cl->streams)
             continue;
         remove_marked(srv, cl, false);
