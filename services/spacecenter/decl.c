@@ -133,6 +133,11 @@ static const krpc_param_decl p_create_hybrid[] = {
 
 static krpc_procedure_decl sc_procedures[] = {
     {.name = "ClearTarget", .fn = sc_clear_target, .game_scenes = FL, .doc = "Clears the current target."},
+    {.name = "Save", .fn = sc_save_proc, .params = p_name, .doc = "Save the game with a given name."},
+    {.name = "Load", .fn = sc_load_proc, .params = p_name,
+     .doc = "Load the game with the given name."},
+    {.name = "Quicksave", .fn = sc_quicksave, .doc = "Save a quicksave."},
+    {.name = "Quickload", .fn = sc_quickload, .doc = "Load a quicksave."},
     {.name = "CanRailsWarpAt", .fn = sc_can_rails_warp_at, .params = p_factor, .returns = "bool", .game_scenes = FL,
      .doc = "Returns true if regular \"on-rails\" time warp can be used, at the specified warp factor."},
     {.name = "WarpTo", .fn = sc_warp_to, .params = p_warp_to, .game_scenes = FL,

@@ -198,3 +198,34 @@ void sc_objects_node_removed(sc_state *st, uint32_t node) {
         }
     }
 }
+
+/* Bodies, their orbits and frames, and frames built only from those. */
+static bool survives_reload(const sc_obj *o) {
+    const sc_key *k = &o->key;
+    switch (k->kind) {
+    case SC_K_BODY:
+        return true;
+    case SC_K_ORBIT:
+        return k->sub == SC_O_BODY;
+    case SC_K_FRAME:
+        if (k->sub == SC_F_BODY || k->sub == SC_F_BODY_NONROT || k->sub == SC_F_BODY_ORBITAL) {
+            return true;
+        }
+        if (k->sub == SC_F_RELATIVE || k->sub == SC_F_HYBRID) {
+            return !refs_dead(o);
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+void sc_objects_game_reloaded(sc_state *st) {
+    sc_objects *o = st->objects;
+    for (size_t i = 0; i < o->count; i++) {
+        sc_obj *obj = o->all[i];
+        if (!obj->dead && !survives_reload(obj)) {
+            sc_objects_kill(st, obj);
+        }
+    }
+}

@@ -293,3 +293,44 @@ SC_PROC(sc_transform_velocity) {
     v3 wp = sc_f_pos_to(&from, p), wv = sc_f_vel_to(&from, p, v);
     return sc_ret_v3(call, result, sc_f_vel_from(&to, wp, wv));
 }
+
+/* ---- saved games ------------------------------------------------------------- */
+
+static int save_named(krpc_call *call, const char *name) {
+    if (sc_save_game(sc_of(call), name) != 0) {
+        return sc_oom(call);
+    }
+    return KRPC_OK;
+}
+
+static int load_named(krpc_call *call, const char *name) {
+    int rc = sc_load_game(sc_of(call), name);
+    if (rc == -1) {
+        return sc_raisef(call, KRPC_ERR_ARGUMENT, "Save game '%s' does not exist", name);
+    }
+    if (rc != 0) {
+        return sc_oom(call);
+    }
+    return KRPC_OK;
+}
+
+static void arg_name(const krpc_value *arg, char *out, size_t len) {
+    size_t n = arg->u.s.len < len - 1 ? arg->u.s.len : len - 1;
+    memcpy(out, arg->u.s.data, n);
+    out[n] = '\0';
+}
+
+SC_PROC(sc_save_proc) {
+    char name[SC_NAME];
+    arg_name(&args[0], name, sizeof name);
+    return save_named(call, name);
+}
+
+SC_PROC(sc_load_proc) {
+    char name[SC_NAME];
+    arg_name(&args[0], name, sizeof name);
+    return load_named(call, name);
+}
+
+SC_PROC(sc_quicksave) { return save_named(call, "quicksave"); }
+SC_PROC(sc_quickload) { return load_named(call, "quicksave"); }

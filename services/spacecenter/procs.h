@@ -394,6 +394,10 @@ SC_PROC(sc_transform_position);
 SC_PROC(sc_transform_direction);
 SC_PROC(sc_transform_rotation);
 SC_PROC(sc_transform_velocity);
+SC_PROC(sc_save_proc);
+SC_PROC(sc_load_proc);
+SC_PROC(sc_quicksave);
+SC_PROC(sc_quickload);
 
 /* proc_vessel.c */
 SC_PROC(sc_vessel_get_name);

@@ -278,7 +278,30 @@ typedef struct sc_state {
     double warp_target; /* UT a WarpTo is heading for, or -1 */
     float warp_max_rails, warp_max_physics;
     uint32_t next_line_id;
+    /* saved games (Quicksave is the one named "quicksave") */
+    size_t nsaves;
+    struct sc_save *saves;
 } sc_state;
+
+/* A saved game: the dynamic part of the world (saves.c). */
+typedef struct sc_save {
+    char name[SC_NAME];
+    double ut;
+    size_t nparts;
+    sc_part *parts;
+    size_t nvessels;
+    sc_vessel *vessels;
+    size_t nnodes;
+    sc_node *nodes;
+    uint32_t active_vessel, target_vessel;
+    int target_body;
+} sc_save;
+
+int sc_save_game(sc_state *st, const char *name);
+/* Returns -1 when there is no such save. Every object of a vessel, part or
+ * node is destroyed; bodies and frames fixed to bodies stay. */
+int sc_load_game(sc_state *st, const char *name);
+void sc_saves_free(sc_state *st);
 
 int sc_state_init(krpc_host *host, const krpc_host_api *api, void **state);
 void sc_state_tick(void *state, double dt);
@@ -502,6 +525,8 @@ sc_obj *sc_intern(sc_state *st, const sc_key *k);
 /* Report dead every object that depends on a vessel / part / node, and (for
  * everything == true) every object at all. */
 void sc_objects_vessel_destroyed(sc_state *st, uint32_t vessel, bool everything);
+/* Destroy every object except bodies and what is defined on bodies alone. */
+void sc_objects_game_reloaded(sc_state *st);
 void sc_objects_node_removed(sc_state *st, uint32_t node);
 void sc_objects_kill(sc_state *st, sc_obj *o);
 const char *sc_kind_class(sc_kind kind);

@@ -221,6 +221,7 @@ void sc_state_cleanup(void *state) {
         return;
     }
     sc_world_free(&st->world);
+    sc_saves_free(st);
     sc_objects_free(st->objects);
     free(st);
 }

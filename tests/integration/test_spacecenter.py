@@ -620,6 +620,33 @@ def launch_into_orbit_with_a_circularisation_node():
 
 
 @test
+def quicksave_and_quickload():
+    with game_server("Orbit") as srv:
+        g = Game(Client(srv))
+        v = g.vessel()
+        body = g.body(v)
+        res = g.obj("Vessel_get_Resources", O(v))
+        ctl = g.obj("Vessel_get_Control", O(v))
+        err = g.error("Quickload")
+        eq(err.name, "ArgumentException", "nothing to load yet")
+        g.do("Quicksave")
+        ut = g.d("get_UT")
+        g.objs("Control_ActivateNextStage", O(ctl))
+        g.do("Control_set_Throttle", O(ctl), F(1))
+        g.advance(5)
+        check(g.amount(res, "LiquidFuel") < 2880, "fuel burnt")
+        g.do("Quickload")
+        eq(g.d("get_UT"), ut, "time as saved")
+        err = g.error("Vessel_get_Name", O(v))
+        eq(err.name, "ObjectDestroyedException", "objects of the old game are gone")
+        v2 = g.vessel()
+        check(v2 != v, "a new object for the reloaded vessel")
+        eq(g.amount(g.obj("Vessel_get_Resources", O(v2)), "LiquidFuel"), 2880.0, "fuel as saved")
+        eq(g.s("CelestialBody_get_Name", O(body)), "Kerbin", "bodies survive a load")
+        eq(g.i("Control_get_CurrentStage", O(g.obj("Vessel_get_Control", O(v2)))), 3, "stage as saved")
+
+
+@test
 def service_definitions_and_scenes():
     # without the override, Flight members keep the reference's scenes
     os.environ.pop("KRPC_SC_ALL_SCENES", None)

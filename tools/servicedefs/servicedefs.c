@@ -348,6 +348,9 @@ int main(int argc, char **argv) {
     const char **names = calloc((size_t)argc, sizeof *names);
     size_t nplugins = 0, ndirs = 0, nnames = 0;
     const char *output = NULL;
+    krpc_server *srv = NULL;
+    const kservice **chosen = NULL;
+    jw w = {.first = true};
     static const struct option opts[] = {
         {"plugin", required_argument, NULL, 'p'},
         {"plugin-dir", required_argument, NULL, 'd'},
@@ -357,60 +360,69 @@ int main(int argc, char **argv) {
         {"version", no_argument, NULL, 'v'},
         {0, 0, 0, 0},
     };
-    int o;
-    while ((o = getopt_long(argc, argv, "p:d:s:o:hv", opts, NULL)) != -1) {
+    int o, status = -1;
+    while (status < 0 && (o = getopt_long(argc, argv, "p:d:s:o:hv", opts, NULL)) != -1) {
         switch (o) {
         case 'p': plugins[nplugins++] = optarg; break;
         case 'd': dirs[ndirs++] = optarg; break;
         case 's': names[nnames++] = optarg; break;
         case 'o': output = optarg; break;
-        case 'h': usage(stdout); return 0;
-        case 'v': printf("krpc-servicedefs version %s\n", krpc_version()); return 0;
-        default: usage(stderr); return 2;
+        case 'h':
+            usage(stdout);
+            status = 0;
+            break;
+        case 'v':
+            printf("krpc-servicedefs version %s\n", krpc_version());
+            status = 0;
+            break;
+        default:
+            usage(stderr);
+            status = 2;
+            break;
         }
     }
-    if (optind < argc) {
-        /* positional arguments are plugin files, for convenience */
-        for (int i = optind; i < argc; i++)
-            plugins[nplugins++] = argv[i];
-    }
+    if (status >= 0)
+        goto done;
+    /* positional arguments are plugin files, for convenience */
+    for (int i = optind; i < argc; i++)
+        plugins[nplugins++] = argv[i];
     if (!nplugins && !ndirs && !nnames) {
         fprintf(stderr, "krpc-servicedefs: no plugin given (--plugin FILE)\n");
         usage(stderr);
-        return 2;
+        status = 2;
+        goto done;
     }
 
     krpc_server_config cfg;
     krpc_server_config_defaults(&cfg);
     cfg.log_level = KRPC_LOG_LEVEL_WARNING;
     cfg.log_fn = log_to_stderr;
-    krpc_server *srv;
+    status = 1;
     if (krpc_server_create(&cfg, &srv)) {
         fprintf(stderr, "krpc-servicedefs: cannot create the server\n");
-        return 1;
+        srv = NULL;
+        goto done;
     }
-    int status = 0;
+    bool refused = false;
     for (size_t i = 0; i < ndirs; i++)
-        if (krpc_server_load_plugin_dir(srv, dirs[i]) < 0)
-            status = 1;
+        refused |= krpc_server_load_plugin_dir(srv, dirs[i]) < 0;
     for (size_t i = 0; i < nplugins; i++)
-        if (krpc_server_load_plugin(srv, plugins[i]))
-            status = 1;
-    if (status) {
+        refused |= krpc_server_load_plugin(srv, plugins[i]) != 0;
+    if (refused) {
         fprintf(stderr, "krpc-servicedefs: a plugin was refused (see above)\n");
-        krpc_server_destroy(srv);
-        return 1;
+        goto done;
     }
 
     const kregistry *r = &srv->registry;
-    const kservice **chosen = calloc(r->nservices + nnames + 1, sizeof *chosen);
+    chosen = calloc(r->nservices + nnames + 1, sizeof *chosen);
     size_t nchosen = 0;
+    bool missing = false;
     if (nnames) {
         for (size_t i = 0; i < nnames; i++) {
             const kservice *s = registry_service_by_name(r, names[i], strlen(names[i]));
             if (!s) {
                 fprintf(stderr, "krpc-servicedefs: Service %s not found\n", names[i]);
-                status = 1;
+                missing = true;
                 continue;
             }
             bool dup = false;
@@ -425,35 +437,36 @@ int main(int argc, char **argv) {
                 chosen[nchosen++] = r->services[i];
         if (!nchosen) {
             fprintf(stderr, "krpc-servicedefs: the plugins declare no service\n");
-            status = 1;
+            missing = true;
         }
     }
+    if (missing)
+        goto done;
 
-    if (!status) {
-        jw w = {.first = true};
-        putc_(&w, '{');
-        w.depth = 1;
-        for (size_t i = 0; i < nchosen; i++)
-            write_service(&w, chosen[i]);
-        w.depth = 0;
-        newline(&w);
-        putc_(&w, '}');
-        FILE *f = output ? fopen(output, "wb") : stdout;
-        if (!f) {
-            fprintf(stderr, "krpc-servicedefs: cannot write %s: %s\n", output, strerror(errno));
-            status = 1;
-        } else {
-            if (fwrite(w.out.data, 1, w.out.len, f) != w.out.len)
-                status = 1;
-            if ((output ? fclose(f) : fflush(f)) != 0)
-                status = 1;
-            if (status)
-                fprintf(stderr, "krpc-servicedefs: cannot write %s\n", output ? output : "the output");
-        }
-        kbuf_free(&w.out);
+    putc_(&w, '{');
+    w.depth = 1;
+    for (size_t i = 0; i < nchosen; i++)
+        write_service(&w, chosen[i]);
+    w.depth = 0;
+    newline(&w);
+    putc_(&w, '}');
+    FILE *f = output ? fopen(output, "wb") : stdout;
+    if (!f) {
+        fprintf(stderr, "krpc-servicedefs: cannot write %s: %s\n", output, strerror(errno));
+        goto done;
     }
+    bool written = fwrite(w.out.data, 1, w.out.len, f) == w.out.len;
+    written &= (output ? fclose(f) : fflush(f)) == 0;
+    if (!written) {
+        fprintf(stderr, "krpc-servicedefs: cannot write %s\n", output ? output : "the output");
+        goto done;
+    }
+    status = 0;
+done:
+    kbuf_free(&w.out);
     free(chosen);
-    krpc_server_destroy(srv);
+    if (srv)
+        krpc_server_destroy(srv);
     free(plugins);
     free(dirs);
     free(names);

@@ -2,6 +2,7 @@
  * connection, gone when both connections have closed (transports.md 1.6). */
 #include "core/server_internal.h"
 #include "streams/streams.h"
+#include "util/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,14 @@ kclient *client_create(krpc_server *srv, kconn *rpc, const char *name, size_t na
         abort();
     if (getrandom(c->id, sizeof c->id, 0) != (ssize_t)sizeof c->id)
         abort();
-    c->name = strndup(name, name_len);
+    /* names are proto3 strings: keep them valid UTF-8, as the reference's
+     * protobuf decoder does */
+    arena tmp;
+    arena_init(&tmp);
+    size_t len;
+    const char *clean = utf8_sanitize(&tmp, (const uint8_t *)name, name_len, &len);
+    c->name = strndup(clean, len);
+    arena_free(&tmp);
     if (!c->name)
         abort();
     snprintf(c->address, sizeof c->address, "%s", rpc->address);

@@ -70,8 +70,20 @@ static void check_supplied(krpc_server *srv, const Krpc__Schema__ProcedureCall *
     }
 }
 
+/* Procedure calls inside arguments (AddStream of AddStream of ...) nest at
+ * most this deep: each level is decoded with the request. */
+#define MAX_CALL_NESTING 16
+
+static int decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, arena *a, kcall *out, kerror *err,
+                      int depth);
+
 int call_decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, arena *a, kcall *out,
-                      kerror *err) {
+                    kerror *err) {
+    return decode_msg(srv, m, a, out, err, 0);
+}
+
+static int decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, arena *a, kcall *out, kerror *err,
+                      int depth) {
     memset(out, 0, sizeof *out);
     lookup(srv, m, out, a);
     if (!out->proc)
@@ -81,7 +93,7 @@ int call_decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, aren
     out->args = arena_zalloc(a, n * sizeof *out->args);
     out->present = arena_zalloc(a, n);
     kvalue_ctx ctx = {.a = a, .objects = &srv->objects, .err = err,
-                      .decode_call = decode_nested_call, .user = srv};
+                      .decode_call = decode_nested_call, .user = srv, .depth = depth};
     for (size_t i = 0; i < m->n_arguments; i++) {
         const Krpc__Schema__Argument *arg = m->arguments[i];
         if (arg->position >= p->nparams)
@@ -99,18 +111,26 @@ int call_decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, aren
     return 0;
 }
 
-int call_decode(krpc_server *srv, const uint8_t *p, size_t n, arena *a, kcall *out, kerror *err) {
+static int decode_at(krpc_server *srv, const uint8_t *p, size_t n, arena *a, kcall *out, kerror *err, int depth) {
+    if (depth > MAX_CALL_NESTING) {
+        kerror_kind(err, a, KRPC_ERR_ARGUMENT, "Procedure calls are nested more than %d deep", MAX_CALL_NESTING);
+        return -1;
+    }
     Krpc__Schema__ProcedureCall *m = krpc__schema__procedure_call__unpack(&a->pb, n, p);
     if (!m) {
         kerror_set(err, a, "", "", "%s", KRPC_TRUNCATED_TEXT);
         return -1;
     }
-    return call_decode_msg(srv, m, a, out, err);
+    return decode_msg(srv, m, a, out, err, depth);
+}
+
+int call_decode(krpc_server *srv, const uint8_t *p, size_t n, arena *a, kcall *out, kerror *err) {
+    return decode_at(srv, p, n, a, out, err, 0);
 }
 
 static int decode_nested_call(kvalue_ctx *ctx, const uint8_t *p, size_t n, krpc_value *out) {
     kcall *c = arena_alloc(ctx->a, sizeof *c);
-    if (call_decode(ctx->user, p, n, ctx->a, c, ctx->err))
+    if (decode_at(ctx->user, p, n, ctx->a, c, ctx->err, ctx->depth + 1))
         return -1;
     out->u.host = c;
     return 0;

@@ -1,5 +1,7 @@
 #include "rpc/error.h"
 
+#include "util/utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -22,6 +24,7 @@ static void vset(kerror *e, arena *a, const char *service, const char *name, con
                  va_list ap) {
     char buf[2048];
     vsnprintf(buf, sizeof buf, fmt, ap);
+    utf8_sanitize_buf(buf, sizeof buf); /* names from requests may be anything */
     e->set = true;
     e->service = service;
     e->name = name;

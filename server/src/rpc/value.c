@@ -1,5 +1,6 @@
 #include "rpc/value.h"
 
+#include "util/utf8.h"
 #include "util/varint.h"
 
 #include <string.h>
@@ -103,77 +104,6 @@ static int read_items(kvalue_ctx *ctx, const uint8_t *p, size_t n, slice **items
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (0 if invalid), and otherwise the
- * length of its maximal invalid subpart, which becomes one U+FFFD (the
- * Unicode "best practice" .NET's decoder follows). */
-static size_t utf8_seq(const uint8_t *p, size_t n, size_t *bad) {
-    uint8_t c = p[0];
-    size_t need;
-    uint8_t lo = 0x80, hi = 0xbf;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        need = 1;
-    else if (c >= 0xe0 && c <= 0xef) {
-        need = 2;
-        if (c == 0xe0)
-            lo = 0xa0;
-        if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 3;
-        if (c == 0xf0)
-            lo = 0x90;
-        if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        *bad = 1;
-        return 0;
-    }
-    size_t i = 1;
-    for (; i <= need; i++) {
-        if (i >= n || p[i] < lo || p[i] > hi) {
-            *bad = i;
-            return 0;
-        }
-        lo = 0x80;
-        hi = 0xbf;
-    }
-    return need + 1;
-}
-
-static int utf8_sanitize(arena *a, const uint8_t *p, size_t n, krpc_value *out) {
-    size_t i = 0, bad = 0;
-    while (i < n) {
-        size_t k = utf8_seq(p + i, n - i, &bad);
-        if (!k)
-            break;
-        i += k;
-    }
-    if (i == n) { /* valid: the common case */
-        out->u.s.data = arena_strndup(a, (const char *)p, n);
-        out->u.s.len = n;
-        return 0;
-    }
-    char *d = arena_alloc(a, 3 * n + 1), *w = d;
-    for (i = 0; i < n;) {
-        size_t k = utf8_seq(p + i, n - i, &bad);
-        if (k) {
-            memcpy(w, p + i, k);
-            w += k;
-            i += k;
-        } else {
-            memcpy(w, "\xef\xbf\xbd", 3);
-            w += 3;
-            i += bad;
-        }
-    }
-    *w = 0;
-    out->u.s.data = d;
-    out->u.s.len = (size_t)(w - d);
-    return 0;
-}
-
 static int null_item(kvalue_ctx *ctx) {
     kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT, "Collection items cannot be null");
     return -1;
@@ -225,7 +155,18 @@ static size_t dedup(kvalue_ctx *ctx, slice *keys, slice *vals, size_t n) {
     return out;
 }
 
+static int decode_value(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, krpc_value *out);
+
 int value_decode(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, krpc_value *out) {
+    bool collection = t->code == KT_TUPLE || t->code == KT_LIST || t->code == KT_SET || t->code == KT_STRUCT ||
+                      t->code == KT_DICTIONARY;
+    ctx->nesting += collection;
+    int rc = decode_value(ctx, t, p, n, out);
+    ctx->nesting -= collection;
+    return rc;
+}
+
+static int decode_value(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, krpc_value *out) {
     memset(out, 0, sizeof *out);
     uint64_t v;
     switch (t->code) {
@@ -280,8 +221,12 @@ int value_decode(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, kr
         int k = varint_decode(p, n, &v);
         if (k <= 0 || v > n - (size_t)k)
             return truncated(ctx);
-        if (t->code == KT_STRING)
-            return utf8_sanitize(ctx->a, p + k, (size_t)v, out);
+        if (t->code == KT_STRING) {
+            size_t len;
+            out->u.s.data = utf8_sanitize(ctx->a, p + k, (size_t)v, &len);
+            out->u.s.len = len;
+            return 0;
+        }
         out->u.s.data = arena_strndup(ctx->a, (const char *)p + k, (size_t)v);
         out->u.s.len = (size_t)v;
         return 0;
@@ -304,9 +249,14 @@ int value_decode(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, kr
                 kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT, "Instance not found");
             return -1;
         }
+        if (ctx->nesting && o->cls != t->cls) {
+            /* at the top level this is a binding error the caller reports */
+            kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT, "Expected an object of type %s, got %s",
+                        t->dotnet, o->cls->type.dotnet);
+            return -1;
+        }
         out->u.obj.ptr = o->ptr;
         out->u.obj.id = v;
-        /* a wrong class is a binding error, found by the caller through id */
         return 0;
     }
     case KT_TUPLE:

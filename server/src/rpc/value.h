@@ -17,6 +17,8 @@ struct kvalue_ctx {
     /* Decodes a nested ProcedureCall (PROCEDURE_CALL values). */
     int (*decode_call)(kvalue_ctx *ctx, const uint8_t *p, size_t n, krpc_value *out);
     void *user;
+    int depth; /* procedure calls nested around this value */
+    int nesting; /* collections around the value being decoded */
 };
 
 /* A message-typed value (status, services, stream, event) already encoded;
