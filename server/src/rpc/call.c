@@ -99,6 +99,9 @@ static int decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, ar
         if (arg->position >= p->nparams)
             continue; /* silently ignored */
         krpc_value *v = &out->args[arg->position];
+        ctx.bind_err = &out->bind_err;
+        ctx.bind_param = p->params[arg->position].name;
+        ctx.bind_proc = p->fullname;
         if (arg->is_null) {
             memset(v, 0, sizeof *v);
             v->is_null = true;

@@ -250,10 +250,16 @@ static int decode_value(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_
             return -1;
         }
         if (ctx->nesting && o->cls != t->cls) {
-            /* at the top level this is a binding error the caller reports */
-            kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT, "Expected an object of type %s, got %s",
-                        t->dotnet, o->cls->type.dotnet);
-            return -1;
+            /* (at the top level the caller checks the class) */
+            if (!ctx->bind_err) {
+                kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT, "Expected an object of type %s, got %s",
+                            t->dotnet, o->cls->type.dotnet);
+                return -1;
+            }
+            if (!ctx->bind_err->set)
+                kerror_set(ctx->bind_err, ctx->a, "", "",
+                           "Incorrect argument type for parameter %s in %s. Expected an argument of type %s, got %s",
+                           ctx->bind_param, ctx->bind_proc, t->dotnet, o->cls->type.dotnet);
         }
         out->u.obj.ptr = o->ptr;
         out->u.obj.id = v;

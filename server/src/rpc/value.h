@@ -19,6 +19,11 @@ struct kvalue_ctx {
     void *user;
     int depth; /* procedure calls nested around this value */
     int nesting; /* collections around the value being decoded */
+    /* Decoding a call's argument: an object of the wrong class inside a
+     * collection is then recorded as that call's binding error. */
+    kerror *bind_err;
+    const char *bind_param;
+    const char *bind_proc;
 };
 
 /* A message-typed value (status, services, stream, event) already encoded;
