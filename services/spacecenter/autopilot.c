@@ -97,11 +97,11 @@ bool sc_autopilot_target(sc_state *st, sc_vessel *v, v3 *dir, double *roll_deg, 
         return false;
     }
     v3 local = v->ap_use_direction ? v->ap_direction : pitch_heading_dir(v->ap_pitch, v->ap_heading);
-    if (v3_len2(local) == 0) {
+    if (!(v3_len2(local) > 0) || !isfinite(v3_len2(local))) {
         return false;
     }
     *dir = v3_norm(sc_f_dir_to(&f, local));
-    if (!isnan(v->ap_roll)) {
+    if (isfinite(v->ap_roll)) {
         *has_roll = true;
         *roll_deg = v->ap_roll;
     }

@@ -8,10 +8,6 @@
  * the members are in the reference's source order; the mock has a subset of
  * the members, so procedure ids follow the numbering rule but do not match a
  * full SpaceCenter's (spacecenter.md, decision 6).
- *
- * The declaration tables are not const: until the host can be told the game
- * scene (see sc_scenes_all below), KRPC_SC_ALL_SCENES=1 clears the scene
- * restrictions at load so that the Flight members can be called.
  */
 #include "procs.h"
 
@@ -896,27 +892,31 @@ static krpc_property_decl mock_properties[] = {
 
 /* ---- services and the plugin ----------------------------------------------------- */
 
-static krpc_service_decl services[] = {
-    {
-        .name = "SpaceCenter",
-        .id = 2,
-        .procedures = sc_procedures,
-        .properties = sc_properties,
-        .classes = sc_classes,
-        .enums = sc_enums,
-        .doc = "Provides functionality to interact with Kerbal Space Program. This includes controlling the active "
-               "vessel, managing its resources, planning maneuver nodes and auto-piloting. (Headless mock game.)",
-        .type_namespace = "KRPC.SpaceCenter.Services.",
-    },
-    {
-        .name = "Drawing",
-        .id = 3,
-        .procedures = drawing_procedures,
-        .classes = drawing_classes,
-        .game_scenes = FL,
-        .doc = "Provides functionality for drawing objects in the flight scene. (Headless: nothing is drawn.)",
-        .type_namespace = "KRPC.Drawing.",
-    },
+#define SPACECENTER_SERVICE                                                                                     \
+    {                                                                                                           \
+        .name = "SpaceCenter", .id = 2, .procedures = sc_procedures, .properties = sc_properties,              \
+        .classes = sc_classes, .enums = sc_enums,                                                               \
+        .doc = "Provides functionality to interact with Kerbal Space Program. This includes controlling the "  \
+               "active vessel, managing its resources, planning maneuver nodes and auto-piloting. (Headless "  \
+               "mock game.)",                                                                                  \
+        .type_namespace = "KRPC.SpaceCenter.Services.",                                                         \
+    }
+#define DRAWING_SERVICE                                                                                         \
+    {                                                                                                           \
+        .name = "Drawing", .id = 3, .procedures = drawing_procedures, .classes = drawing_classes,             \
+        .game_scenes = FL, .doc = "Provides functionality for drawing objects in the flight scene. (Headless: " \
+                                  "nothing is drawn.)",                                                         \
+        .type_namespace = "KRPC.Drawing.",                                                                      \
+    }
+
+/* The game's own services only: a client sees what the game offers (the
+ * Python client's member checks accept space_center and drawing). */
+static const krpc_service_decl game_services[] = {SPACECENTER_SERVICE, DRAWING_SERVICE, END};
+
+/* With MockGame, the clock and scenario controls tests drive (lockstep). */
+static const krpc_service_decl services_with_control[] = {
+    SPACECENTER_SERVICE,
+    DRAWING_SERVICE,
     {
         .name = "MockGame",
         .procedures = mock_procedures,
@@ -931,34 +931,26 @@ static const krpc_plugin spacecenter_plugin = {
     .abi_version = KRPC_PLUGIN_ABI_VERSION,
     .name = "spacecenter",
     .version = "0.7.0",
-    .services = services,
+    .services = game_services,
     .init = sc_state_init,
     .tick = sc_state_tick,
     .cleanup = sc_state_cleanup,
 };
 
-/* Temporary: clear every game-scene restriction so that the Flight members
- * can be called while the host's scene stays SpaceCenter (the host API has
- * no way for a plugin to set the scene yet). */
-static void sc_scenes_all(void) {
-    for (krpc_service_decl *s = services; s->name != NULL; s++) {
-        s->game_scenes = 0;
-        for (krpc_procedure_decl *p = (krpc_procedure_decl *)s->procedures; p != NULL && p->name != NULL; p++) {
-            p->game_scenes = 0;
-        }
-        for (krpc_property_decl *p = (krpc_property_decl *)s->properties; p != NULL && p->name != NULL; p++) {
-            p->game_scenes = 0;
-        }
-        for (krpc_class_decl *c = (krpc_class_decl *)s->classes; c != NULL && c->name != NULL; c++) {
-            c->game_scenes = 0;
-            for (krpc_procedure_decl *p = (krpc_procedure_decl *)c->methods; p != NULL && p->name != NULL; p++) {
-                p->game_scenes = 0;
-            }
-            for (krpc_property_decl *p = (krpc_property_decl *)c->properties; p != NULL && p->name != NULL; p++) {
-                p->game_scenes = 0;
-            }
-        }
-    }
+static const krpc_plugin spacecenter_plugin_with_control = {
+    .magic = KRPC_PLUGIN_MAGIC,
+    .abi_version = KRPC_PLUGIN_ABI_VERSION,
+    .name = "spacecenter",
+    .version = "0.7.0",
+    .services = services_with_control,
+    .init = sc_state_init,
+    .tick = sc_state_tick,
+    .cleanup = sc_state_cleanup,
+};
+
+static bool env_on(const char *name) {
+    const char *v = getenv(name);
+    return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
 }
 
 KRPC_PLUGIN_EXPORT const krpc_plugin *krpc_plugin_query(uint32_t host_abi);
@@ -966,9 +958,7 @@ const krpc_plugin *krpc_plugin_query(uint32_t host_abi) {
     if (host_abi < KRPC_PLUGIN_ABI_VERSION) {
         return NULL;
     }
-    const char *all = getenv("KRPC_SC_ALL_SCENES");
-    if (all != NULL && strcmp(all, "1") == 0) {
-        sc_scenes_all();
-    }
-    return &spacecenter_plugin;
+    /* MockGame is offered in lockstep (time needs it to advance) or on request */
+    return env_on("KRPC_SC_LOCKSTEP") || env_on("KRPC_SC_CONTROL") ? &spacecenter_plugin_with_control
+                                                                    : &spacecenter_plugin;
 }

@@ -137,7 +137,7 @@ SC_PROC(sc_control_set_throttle) {
     SC_PROC(setter) {                      \
         VESSEL_OR_FAIL(v);                 \
         float x = args[1].u.f;             \
-        v->field = x < -1 ? -1 : x > 1 ? 1 : x; \
+        v->field = isnan(x) ? 0 : x < -1 ? -1 : x > 1 ? 1 : x; \
         return KRPC_OK;                    \
     }
 
@@ -207,6 +207,9 @@ SC_PROC(sc_control_add_node) {
     }
     if (v->fixed && v->situation == SC_SIT_PRELAUNCH) {
         /* the reference has no flight plan while on the pad either */
+    }
+    if (!isfinite(args[1].u.d) || !isfinite(args[2].u.f) || !isfinite(args[3].u.f) || !isfinite(args[4].u.f)) {
+        return krpc_raise(call, KRPC_ERR_ARGUMENT, "The time and delta-v of a maneuver node must be finite");
     }
     sc_node *n = sc_node_add(&sc_of(call)->world, v, args[1].u.d, args[2].u.f, args[3].u.f, args[4].u.f);
     if (n == NULL) {
@@ -386,7 +389,7 @@ SC_PROC(sc_ap_get_target_direction) {
 SC_PROC(sc_ap_set_target_direction) {
     VESSEL_OR_FAIL(v);
     v3 d = sc_arg_v3(&args[1]);
-    if (v3_len2(d) == 0) {
+    if (!(v3_len2(d) > 0) || !isfinite(v3_len2(d))) {
         return krpc_raise(call, KRPC_ERR_ARGUMENT, "Target direction cannot be zero");
     }
     v->ap_direction = v3_norm(d);

@@ -20,6 +20,9 @@
     }                                                     \
     SC_PROC(setter) {                                     \
         NODE_OR_FAIL(n);                                  \
+        if (!isfinite(args[1].u.d)) {                     \
+            return krpc_raise(call, KRPC_ERR_ARGUMENT, "Value must be finite"); \
+        }                                                 \
         n->field = args[1].u.d;                           \
         sc_node_update(&sc_of(call)->world, n);           \
         return KRPC_OK;                                   \
@@ -37,6 +40,9 @@ SC_PROC(sc_node_get_delta_v) {
 
 SC_PROC(sc_node_set_delta_v) {
     NODE_OR_FAIL(n);
+    if (!isfinite(args[1].u.d)) {
+        return krpc_raise(call, KRPC_ERR_ARGUMENT, "Value must be finite");
+    }
     double l = sqrt(n->prograde * n->prograde + n->normal * n->normal + n->radial * n->radial);
     double s = l > 0 ? args[1].u.d / l : 0;
     n->prograde *= s;
@@ -81,6 +87,9 @@ SC_PROC(sc_node_get_ut) {
 
 SC_PROC(sc_node_set_ut) {
     NODE_OR_FAIL(n);
+    if (!isfinite(args[1].u.d)) {
+        return krpc_raise(call, KRPC_ERR_ARGUMENT, "Value must be finite");
+    }
     n->ut = args[1].u.d;
     sc_node_update(&sc_of(call)->world, n);
     return KRPC_OK;

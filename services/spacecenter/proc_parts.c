@@ -505,7 +505,7 @@ SC_PROC(sc_engine_get_thrust_limit) {
 
 SC_PROC(sc_engine_set_thrust_limit) {
     PART_OR_FAIL(p);
-    p->thrust_limit = sc_clamp(args[1].u.f, 0, 1);
+    p->thrust_limit = isnan(args[1].u.f) ? p->thrust_limit : sc_clamp(args[1].u.f, 0, 1);
     return KRPC_OK;
 }
 

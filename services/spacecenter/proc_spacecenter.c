@@ -250,6 +250,9 @@ static int warp_resume(krpc_call *call, void *state, krpc_value *result) {
 
 SC_PROC(sc_warp_to) {
     sc_state *st = sc_of(call);
+    if (isnan(args[0].u.d)) {
+        return krpc_raise(call, KRPC_ERR_ARGUMENT, "The time to warp to must be a number");
+    }
     warp_wait ww = {st, args[0].u.d};
     st->warp_max_rails = args[1].u.f;
     st->warp_max_physics = args[2].u.f;

@@ -377,9 +377,6 @@ v3 sc_vessel_inertia(const sc_world *w, const sc_vessel *v);
 v3 sc_vessel_wheel_torque(const sc_world *w, const sc_vessel *v);
 v3 sc_vessel_engine_torque(const sc_world *w, const sc_vessel *v);
 int sc_part_decouple_stage(const sc_world *w, const sc_part *p);
-bool sc_part_is_child_of_decoupler(const sc_world *w, const sc_part *p);
-double sc_vessel_resource_amount(const sc_world *w, const sc_vessel *v, int res, int stage, bool cumulative,
-                                 bool decouple, bool max);
 sc_vessel *sc_vessel_new(sc_world *w);
 /* Recompute the vessel's clearance and keep its CoM where it is after its parts changed. */
 void sc_vessel_parts_changed(sc_world *w, sc_vessel *v, v3 old_com_local);

@@ -135,6 +135,9 @@ int sc_state_init(krpc_host *host, const krpc_host_api *api, void **state) {
     snprintf(msg, sizeof msg, "SpaceCenter: scenario %s, time scale %g%s, data %s", scenario, st->time_scale,
              st->lockstep ? ", lockstep" : "", st->data_dir);
     log_msg(st, KRPC_LOG_INFO, msg);
+    /* a scenario with an active vessel is the flight scene, as in the game */
+    if (st->world.active_vessel && KRPC_HOST_API_HAS(api, set_game_scene))
+        api->set_game_scene(host, KRPC_SCENE_FLIGHT);
     *state = st;
     return 0;
 }

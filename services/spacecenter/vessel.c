@@ -197,29 +197,6 @@ int sc_vessel_max_stage(const sc_world *w, const sc_vessel *v) {
     return m;
 }
 
-double sc_vessel_resource_amount(const sc_world *w, const sc_vessel *v, int res, int stage, bool cumulative,
-                                 bool decouple, bool max) {
-    double total = 0;
-    for (size_t i = 0; i < w->nparts; i++) {
-        const sc_part *p = &w->parts[i];
-        if (p->vessel != v->id || !p->alive) {
-            continue;
-        }
-        if (stage >= 0 || !cumulative) {
-            int s = decouple ? sc_part_decouple_stage(w, p) : p->stage;
-            if (!(s == stage || (cumulative && s >= stage))) {
-                continue;
-            }
-        }
-        for (size_t r = 0; r < p->def->nres; r++) {
-            if (p->def->res[r] == res) {
-                total += max ? p->max[r] : p->amount[r];
-            }
-        }
-    }
-    return total;
-}
-
 /* ---- positions ------------------------------------------------------------ */
 
 v3 sc_vessel_world_position(const sc_world *w, const sc_vessel *v) {

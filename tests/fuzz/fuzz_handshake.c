@@ -38,8 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t at = 0; at < size; at += chunk) {
         size_t n = size - at < chunk ? size - at : chunk;
         fz_conn_feed(fc, data + at, n);
-        fz_settle(srv, conns, 2);
+        fz_drain(srv, conns, 2);
     }
+    fz_settle(srv, conns, 2);
     if (flags & 0x20 && fc->c)
         fc->c->opened_ns -= (uint64_t)srv->cfg.handshake_timeout_ms * 1000000u + 1;
     fz_tick(srv);

@@ -3,6 +3,7 @@
 #include "krpc.pb-c.h"
 #include "net/framing.h"
 #include "net/handshake.h"
+#include "net/transport.h"
 #include "rpc/objects.h"
 #include "util/varint.h"
 #include "util/clock.h"
@@ -77,6 +78,8 @@ static krpc_server *create(void) {
     krpc_server_config_defaults(&cfg);
     cfg.endpoints[0].rpc_port = 0;
     cfg.endpoints[0].stream_port = 0;
+    cfg.n_endpoints = 2;
+    cfg.endpoints[FZ_WEBSOCKETS] = (krpc_endpoint_config){.protocol = KRPC_PROTOCOL_WEBSOCKETS, .address = "127.0.0.1"};
     cfg.log_fn = quiet;
     cfg.log_level = KRPC_LOG_LEVEL_ERROR;
     cfg.max_message_size = 1u << 20;
@@ -95,7 +98,7 @@ krpc_server *fz_server(void) {
     if (!recycle) {
         const char *e = getenv("KRPC_FUZZ_RECYCLE");
         recycle = e && atol(e) > 0 ? (unsigned long)atol(e) : 2000;
-        verbose = getenv("KRPC_FUZZ_VERBOSE") != NULL;
+        verbose = getenv("KRPC_FUZZ_VERBOSE") && *getenv("KRPC_FUZZ_VERBOSE");
     }
     if (current && inputs++ % recycle == 0) {
         krpc_server_destroy(current);
@@ -124,29 +127,42 @@ void fz_shutdown(void) {
 }
 
 void fz_conn_open(fz_conn *fc, krpc_server *srv, conn_role role, fz_expect expect) {
+    fz_conn_open_ep(fc, srv, FZ_TCP, role, expect);
+}
+
+void fz_conn_open_ep(fz_conn *fc, krpc_server *srv, size_t ep, conn_role role, fz_expect expect) {
     memset(fc, 0, sizeof *fc);
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv))
         abort();
-    kconn *c = conn_new(srv, &srv->endpoints[0], role);
+    kconn *c = conn_new(srv, &srv->endpoints[ep], role);
     if (uv_pipe_init(&srv->loop, &c->h.pipe, 0) || uv_pipe_open(&c->h.pipe, sv[0]))
         abort();
     c->h.handle.data = c;
     snprintf(c->address, sizeof c->address, "fuzz");
     c->opened_ns = clock_now_ns();
     conn_register(c);
+    if (ep == FZ_WEBSOCKETS)
+        ws_attach(c); /* as conn_accepted does */
     fc->c = c;
     fc->peer = sv[1];
     fc->expect = expect;
 }
 
 kclient *fz_client_open(krpc_server *srv, fz_conn *rpc, fz_conn *stream) {
-    fz_conn_open(rpc, srv, ROLE_RPC, FZ_RESPONSES);
+    return fz_client_open_ep(srv, FZ_TCP, rpc, stream);
+}
+
+kclient *fz_client_open_ep(krpc_server *srv, size_t ep, fz_conn *rpc, fz_conn *stream) {
+    bool ws = ep == FZ_WEBSOCKETS;
+    fz_conn_open_ep(rpc, srv, ep, ROLE_RPC, ws ? FZ_WEBSOCKET_RPC : FZ_RESPONSES);
+    rpc->http = ws ? 101 : 0;
     kclient *cl = client_create(srv, rpc->c, "fuzz", 4);
     rpc->c->client = cl;
     rpc->c->state = CONN_RPC;
     if (stream) {
-        fz_conn_open(stream, srv, ROLE_STREAM, FZ_STREAM_UPDATES);
+        fz_conn_open_ep(stream, srv, ep, ROLE_STREAM, ws ? FZ_WEBSOCKET_STREAM : FZ_STREAM_UPDATES);
+        stream->http = ws ? 101 : 0;
         cl->stream = stream->c;
         stream->c->client = cl;
         stream->c->state = CONN_STREAM;
@@ -168,6 +184,12 @@ void fz_conn_feed(fz_conn *fc, const uint8_t *data, size_t len) {
         return;
     if (c->state == CONN_CLOSING)
         return;
+    if (c->ws) {
+        kbuf_append(ws_read_buffer(c), data, len);
+        status_count_read(c->srv, len);
+        ws_input(c);
+        return;
+    }
     kbuf_append(&c->in, data, len);
     status_count_read(c->srv, len);
     switch (c->state) {
@@ -183,9 +205,90 @@ void fz_conn_feed(fz_conn *fc, const uint8_t *data, size_t len) {
     }
 }
 
+static void fail(const char *what, const fz_conn *fc) {
+    fprintf(stderr, "fuzz: %s (after %zu messages)\n", what, fc->seen);
+    abort();
+}
+
+static void check_payload(fz_conn *fc, const uint8_t *m, size_t len, bool stream) {
+    ProtobufCMessage *msg = stream ? &krpc__schema__stream_update__unpack(NULL, len, m)->base
+                                   : &krpc__schema__response__unpack(NULL, len, m)->base;
+    if (!msg)
+        fail(stream ? "a binary frame from the server is not a StreamUpdate" : "a binary frame from the server is not a Response", fc);
+    if (verbose)
+        fprintf(stderr, "fuzz: WebSocket %s of %zu bytes\n", stream ? "StreamUpdate" : "Response", len);
+    protobuf_c_message_free_unpacked(msg, NULL);
+}
+
+/* A WebSocket connection: an HTTP response; after a 101, unmasked frames
+ * (binary: one Response or StreamUpdate; Close, Pong: at most 125 bytes). */
+static void check_websocket(fz_conn *fc) {
+    for (;;) {
+        if (!fc->http) {
+            const uint8_t *end = fc->out.len >= 4 ? memmem(fc->out.data, fc->out.len, "\r\n\r\n", 4) : NULL;
+            if (!end)
+                return;
+            if (fc->out.len < 12 || memcmp(fc->out.data, "HTTP/1.1 ", 9) != 0)
+                fail("the server's HTTP response does not start with HTTP/1.1", fc);
+            fc->http = atoi((const char *)fc->out.data + 9);
+            if (fc->http < 101 || fc->http > 599)
+                fail("the server's HTTP status is not a number", fc);
+            if (verbose)
+                fprintf(stderr, "fuzz: HTTP %.*s\n", (int)(memchr(fc->out.data, '\r', fc->out.len) ? (const uint8_t *)memchr(fc->out.data, '\r', fc->out.len) - fc->out.data : 0), (const char *)fc->out.data);
+            kbuf_consume(&fc->out, (size_t)(end + 4 - fc->out.data));
+            fc->seen++;
+            continue;
+        }
+        if (fc->http != 101) {
+            fc->out.len = 0; /* a body without a length, then the close */
+            return;
+        }
+        const uint8_t *p = fc->out.data;
+        size_t n = fc->out.len;
+        if (n < 2)
+            return;
+        if (p[1] & 0x80)
+            fail("the server sent a masked frame", fc);
+        uint64_t len = p[1] & 0x7f;
+        size_t h = 2;
+        if (len == 126) {
+            if (n < 4)
+                return;
+            len = (uint64_t)p[2] << 8 | p[3];
+            h = 4;
+        } else if (len == 127) {
+            if (n < 10)
+                return;
+            len = 0;
+            for (int i = 0; i < 8; i++)
+                len = len << 8 | p[2 + i];
+            h = 10;
+        }
+        if (n - h < len)
+            return;
+        uint8_t op = p[0] & 0x0f;
+        if ((p[0] & 0x70) || !(p[0] & 0x80))
+            fail("the server sent a fragment or set RSV bits", fc);
+        if (op == 0x2)
+            check_payload(fc, p + h, (size_t)len, fc->expect == FZ_WEBSOCKET_STREAM);
+        else if (op == 0x8 || op == 0x9 || op == 0xa) {
+            if (len > 125 || (op == 0x8 && len == 1))
+                fail("the server sent a control frame of a bad size", fc);
+        } else if (op != 0x1) {
+            fail("the server sent a frame with an unknown opcode", fc);
+        }
+        fc->seen++;
+        kbuf_consume(&fc->out, h + (size_t)len);
+    }
+}
+
 /* Every whole message the server sent must parse as what this connection
  * carries at that point. */
 static void check_messages(fz_conn *fc) {
+    if (fc->expect == FZ_WEBSOCKET_RPC || fc->expect == FZ_WEBSOCKET_STREAM) {
+        check_websocket(fc);
+        return;
+    }
     for (;;) {
         size_t header, len;
         frame_status st = frame_parse(fc->out.data, fc->out.len, 0x7fffffff, &header, &len);
@@ -246,6 +349,14 @@ static bool drain(fz_conn *fc) {
     if (got)
         check_messages(fc);
     return got;
+}
+
+void fz_drain(krpc_server *srv, fz_conn *conns, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (conns[i].c && !alive(srv, conns[i].c))
+            conns[i].c = NULL;
+        drain(&conns[i]);
+    }
 }
 
 void fz_settle(krpc_server *srv, fz_conn *conns, size_t n) {

@@ -22,6 +22,8 @@ typedef enum fz_expect {
     FZ_RESPONSES,                /* RPC connection after its handshake */
     FZ_STREAM_HANDSHAKE_THEN_UPDATES,
     FZ_STREAM_UPDATES,
+    FZ_WEBSOCKET_RPC,    /* an HTTP response, then (after 101) frames of Responses */
+    FZ_WEBSOCKET_STREAM, /* the same with StreamUpdates */
 } fz_expect;
 
 typedef struct fz_conn {
@@ -31,6 +33,7 @@ typedef struct fz_conn {
     size_t seen;  /* messages read from the server so far */
     kbuf out;     /* bytes read from the server, not yet a whole message */
     bool peer_closed;
+    int http;     /* WebSocket: 0 waiting for the HTTP response, 101, or its status */
 } fz_conn;
 
 /* The server, created on first use and re-created every $KRPC_FUZZ_RECYCLE
@@ -43,16 +46,25 @@ void fz_shutdown(void);
  * a new server may well have the old one's address). */
 unsigned long fz_server_generation(void);
 
-/* A new connection on the server's first endpoint, in handshake state. */
+/* The server's endpoints: TCP, and WebSockets. */
+enum { FZ_TCP = 0, FZ_WEBSOCKETS = 1 };
+
+/* A new connection on the server's TCP endpoint, in handshake state. */
 void fz_conn_open(fz_conn *fc, krpc_server *srv, conn_role role, fz_expect expect);
+/* The same on endpoint ep (FZ_TCP or FZ_WEBSOCKETS). */
+void fz_conn_open_ep(fz_conn *fc, krpc_server *srv, size_t ep, conn_role role, fz_expect expect);
 /* An RPC client that already did its handshake (and, with stream, a stream
  * connection joined to it). */
 kclient *fz_client_open(krpc_server *srv, fz_conn *rpc, fz_conn *stream);
+kclient *fz_client_open_ep(krpc_server *srv, size_t ep, fz_conn *rpc, fz_conn *stream);
 /* Bytes from the client: what the read callback does with them. */
 void fz_conn_feed(fz_conn *fc, const uint8_t *data, size_t len);
 /* Run the loop without blocking until nothing is left to do, then read and
  * check what the server sent on each connection. */
 void fz_settle(krpc_server *srv, fz_conn *conns, size_t n);
+/* Only read and check what the server sent so far (cheaper than settling:
+ * between the reads of one input). */
+void fz_drain(krpc_server *srv, fz_conn *conns, size_t n);
 /* Close from the client side (the server sees end of file) and settle. */
 void fz_conn_close(krpc_server *srv, fz_conn *fc);
 /* After every connection of an input closed: no client, stream, request or

@@ -112,20 +112,21 @@ def from_vectors(corpus, shared):
         for line in open(os.path.join(vdir, name)):
             case = json.loads(line)
             sends = {}
-            ws_frames = []
-            ws_upgrade = []
+            ws = {}
             for step in case["steps"]:
                 if "send" in step:
                     try:
-                        sends.setdefault(step["conn"], []).append(expand(step["send"]))
+                        data = expand(step["send"])
                     except (ValueError, IndexError):
                         continue
+                    sends.setdefault(step["conn"], []).append(data)
+                    ws.setdefault(step["conn"], []).append(data)
                 if "send_frame" in step:
-                    ws_frames.append((step.get("opcode", 2), expand(step["send_frame"])))
+                    ws.setdefault(step["conn"], []).append(
+                        websocket_frame(step.get("opcode", 2), expand(step["send_frame"])))
             if case.get("transport") == "websocket":
-                for conn, data in sends.items():
-                    ws_upgrade += data
-                corpus_ws(corpus, ws_upgrade, ws_frames)
+                for conn, chunks in ws.items():
+                    corpus_ws(corpus, conn.startswith("s"), b"".join(chunks))
                 continue
             for conn, data in sends.items():
                 stream = conn.startswith("s")
@@ -155,12 +156,35 @@ def websocket_frame(opcode, payload, key=bytes.fromhex("37fa213d")):
     return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
 
 
-def corpus_ws(corpus, upgrade, frames):
-    if not os.path.exists(os.path.join(HERE, "fuzz_websocket.c")):
+def corpus_ws(corpus, stream, data):
+    if not os.path.exists(os.path.join(HERE, "fuzz_websocket.c")) or not data:
         return
-    data = b"".join(upgrade) + b"".join(websocket_frame(op, p) for op, p in frames)
-    if data:
-        corpus.add("websocket", b"\x00" + data)
+    corpus.add("websocket", bytes([1 if stream else 0]) + data)
+    corpus.add("websocket", bytes([(1 if stream else 0) | (5 << 1)]) + data)  # in reads of 5 bytes
+
+
+UPGRADE = ("GET /%s HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+
+
+def from_spec_ws(corpus):
+    rpc = UPGRADE % "?name=jeb%20k" 
+    get_status = bytes.fromhex("0a110a044b5250431209476574537461747573")
+    frames = [
+        websocket_frame(2, get_status),
+        websocket_frame(9, b"ping"),
+        # GetStatus in two fragments with a ping between them
+        websocket_frame(2, get_status[:7])[:1].replace(b"\x82", b"\x02") + websocket_frame(2, get_status[:7])[1:],
+        websocket_frame(9, b""),
+        websocket_frame(0, get_status[7:]),
+        websocket_frame(8, b"\x03\xe8bye"),
+    ]
+    corpus_ws(corpus, False, rpc.encode() + b"".join(frames))
+    corpus_ws(corpus, False, rpc.encode() + websocket_frame(1, b"text"))
+    corpus_ws(corpus, False, rpc.encode() + bytes.fromhex("829337fa213d3deb2b397ca8717e25f3665843a9555c438f52"))
+    corpus_ws(corpus, True, (UPGRADE % "?id=jzx6EptE4U2gXDF3Dipr2Q==").encode())
+    corpus_ws(corpus, True, (UPGRADE % "?x=1&id=jzx6EptE4U2gXDF3Dipr2Q%3D%3D&y=2").encode())
+    corpus_ws(corpus, False, b"POST / HTTP/1.1\r\nHost: x\r\n\r\n")
 
 
 def from_spec(corpus):
@@ -260,6 +284,7 @@ def main():
     opts = ap.parse_args()
     corpus = Corpus(opts.out)
     from_spec(corpus)
+    from_spec_ws(corpus)
     from_vectors(corpus, opts.shared)
     from_values(corpus)
     from_config(corpus)

@@ -734,5 +734,27 @@ def huge_collections():
         served(srv, by, "huge collections")
 
 
+# ---- load ------------------------------------------------------------------------
+
+@test
+def thousand_clients_at_once():
+    """1,000 clients connected at the same time, each with a stream connection
+    and ten requests in flight (tests/soak/soak.py, which also has the long
+    soak and the valgrind run)."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "soak"))
+    import soak
+    have = soak.raise_fd_limit(4096)  # the server inherits it
+    check(have >= 2300, "the open-file limit is %d; 1,000 clients need about 2,100" % have)
+    # --quiet: two log lines per client would fill the stderr pipe krpctest
+    # never reads, and the server would block writing its log
+    with Server("--quiet") as srv:
+        by = Client(srv, name="bystander")
+        took = soak.many_clients((srv.rpc_port, srv.stream_port), 1000, 10, log=lambda *a: None, others=1)
+        print("note: 1,000 clients with 20,000 calls in %.1f s" % took)
+        check(took < 60, "1,000 clients served in %.1f s" % took)
+        served(srv, by, "a thousand clients")
+
+
 if __name__ == "__main__":
     run_tests()

@@ -170,10 +170,10 @@ def plugin_path():
 
 
 def game_server(scenario, time_scale=20):
-    """A server running only the mock game in lockstep (until the host can set
-    the game scene, KRPC_SC_ALL_SCENES lifts the Flight-scene restrictions)."""
+    """A server running only the mock game in lockstep (the plugin puts the
+    server in the Flight scene when its scenario has an active vessel)."""
     os.environ.update({"KRPC_SC_SCENARIO": scenario, "KRPC_SC_LOCKSTEP": "1",
-                       "KRPC_SC_TIME_SCALE": str(time_scale), "KRPC_SC_ALL_SCENES": "1"})
+                       "KRPC_SC_TIME_SCALE": str(time_scale)})
     return Server(plugins=[plugin_path()])
 
 
@@ -648,8 +648,7 @@ def quicksave_and_quickload():
 
 @test
 def service_definitions_and_scenes():
-    # without the override, Flight members keep the reference's scenes
-    os.environ.pop("KRPC_SC_ALL_SCENES", None)
+    # Flight members keep the reference's scenes
     os.environ["KRPC_SC_SCENARIO"] = "SubOrbitalFlight"
     with Server(plugins=[plugin_path()]) as srv:
         c = Client(srv)
@@ -674,10 +673,11 @@ def service_definitions_and_scenes():
         check(procs["Vessel_ResourcesInDecoupleStage"].deprecated, "legacy name deprecated")
         g = Game(c)
         v = g.vessel()
-        eq(g.s("Vessel_get_Name", O(v)), "SubOrbitalFlight", "All-scene member works at the space center")
+        eq(g.s("Vessel_get_Name", O(v)), "SubOrbitalFlight", "All-scene member works")
+        # a scenario with an active vessel puts the server in the Flight scene
+        eq(c.value("KRPC", "get_GameScene"), b"\x02", "KRPC.GameScene is Flight")
         r = g.c.call("SpaceCenter", "Vessel_get_Control", O(v))
-        check(r.HasField("error") and "game scene" in r.error.description, "Flight member refused: %s" %
-              r.error.description)
+        check(not r.HasField("error"), "Flight member works in flight: %s" % r.error.description)
 
 
 if __name__ == "__main__":
