@@ -73,6 +73,8 @@ static unsigned long generation; /* servers created so far */
 
 unsigned long fz_server_generation(void) { return generation; }
 
+const char *fz_serial_port;
+
 static krpc_server *create(void) {
     krpc_server_config cfg;
     krpc_server_config_defaults(&cfg);
@@ -80,6 +82,11 @@ static krpc_server *create(void) {
     cfg.endpoints[0].stream_port = 0;
     cfg.n_endpoints = 2;
     cfg.endpoints[FZ_WEBSOCKETS] = (krpc_endpoint_config){.protocol = KRPC_PROTOCOL_WEBSOCKETS, .address = "127.0.0.1"};
+    if (fz_serial_port) {
+        cfg.n_endpoints = 3;
+        cfg.endpoints[FZ_SERIAL] = (krpc_endpoint_config){.protocol = KRPC_PROTOCOL_SERIAL, .port = fz_serial_port,
+                                                          .baud_rate = 115200};
+    }
     cfg.log_fn = quiet;
     cfg.log_level = KRPC_LOG_LEVEL_ERROR;
     cfg.max_message_size = 1u << 20;
@@ -211,8 +218,9 @@ static void fail(const char *what, const fz_conn *fc) {
 }
 
 static void check_payload(fz_conn *fc, const uint8_t *m, size_t len, bool stream) {
-    ProtobufCMessage *msg = stream ? &krpc__schema__stream_update__unpack(NULL, len, m)->base
-                                   : &krpc__schema__response__unpack(NULL, len, m)->base;
+    /* (the base is each message's first member) */
+    ProtobufCMessage *msg = stream ? (ProtobufCMessage *)krpc__schema__stream_update__unpack(NULL, len, m)
+                                   : (ProtobufCMessage *)krpc__schema__response__unpack(NULL, len, m);
     if (!msg)
         fail(stream ? "a binary frame from the server is not a StreamUpdate" : "a binary frame from the server is not a Response", fc);
     if (verbose)
@@ -305,13 +313,13 @@ static void check_messages(fz_conn *fc) {
         const char *what;
         if (handshake) {
             what = "ConnectionResponse";
-            msg = &krpc__schema__connection_response__unpack(NULL, len, m)->base;
+            msg = (ProtobufCMessage *)krpc__schema__connection_response__unpack(NULL, len, m);
         } else if (fc->expect == FZ_HANDSHAKE_THEN_RESPONSES || fc->expect == FZ_RESPONSES) {
             what = "Response";
-            msg = &krpc__schema__response__unpack(NULL, len, m)->base;
+            msg = (ProtobufCMessage *)krpc__schema__response__unpack(NULL, len, m);
         } else {
             what = "StreamUpdate";
-            msg = &krpc__schema__stream_update__unpack(NULL, len, m)->base;
+            msg = (ProtobufCMessage *)krpc__schema__stream_update__unpack(NULL, len, m);
         }
         if (!msg) {
             fprintf(stderr, "fuzz: message %zu from the server (%zu bytes) is not a %s\n", fc->seen, len, what);

@@ -46,8 +46,10 @@ void fz_shutdown(void);
  * a new server may well have the old one's address). */
 unsigned long fz_server_generation(void);
 
-/* The server's endpoints: TCP, and WebSockets. */
-enum { FZ_TCP = 0, FZ_WEBSOCKETS = 1 };
+/* The server's endpoints: TCP, WebSockets, and a serial port if
+ * fz_serial_port names one before the first fz_server. */
+enum { FZ_TCP = 0, FZ_WEBSOCKETS = 1, FZ_SERIAL = 2 };
+extern const char *fz_serial_port;
 
 /* A new connection on the server's TCP endpoint, in handshake state. */
 void fz_conn_open(fz_conn *fc, krpc_server *srv, conn_role role, fz_expect expect);

@@ -277,6 +277,79 @@ def from_config(corpus):
         corpus.add("config", b"A" + args.encode())
 
 
+def call_bytes(service, procedure, *args):
+    """A ProcedureCall message, written by hand (no protobuf module needed)."""
+    service = service.encode() if isinstance(service, str) else service
+    procedure = procedure.encode() if isinstance(procedure, str) else procedure
+    out = b"\x0a" + varint(len(service)) + service + b"\x12" + varint(len(procedure)) + procedure
+    for i, a in enumerate(args):
+        arg = (b"\x08" + varint(i) if i else b"") + b"\x12" + varint(len(a)) + a
+        out += b"\x1a" + varint(len(arg)) + arg
+    return out
+
+
+def request_bytes(*calls):
+    return b"".join(b"\x0a" + varint(len(c)) + c for c in calls)
+
+
+def from_spec_serial(corpus):
+    """transports.md 4.3-4.4: the multiplexed handshake, a call, a reconnect."""
+    if not os.path.exists(os.path.join(HERE, "fuzz_serial.c")):
+        return
+    def mux(field, msg):
+        inner = bytes([field << 3 | 2]) + varint(len(msg)) + msg
+        return varint(len(inner)) + inner
+    hello = mux(1, b"\x12\x03Jeb")
+    get_status = bytes.fromhex("0a110a044b5250431209476574537461747573")
+    counter = call_bytes("TestService", "Counter", b"\x01x")
+    stream = call_bytes("KRPC", "AddStream", counter, b"\x01")
+    seeds = [
+        hello,
+        hello + mux(2, get_status),
+        hello + mux(2, request_bytes(stream)) + mux(2, get_status),
+        hello + mux(2, get_status) + hello + mux(2, get_status),            # reconnect
+        mux(1, b"\x08\x01"),                                               # STREAM type
+        mux(2, get_status),                                                 # no connection_request
+        bytes.fromhex("03ffffff") + hello,                                  # garbage, then a handshake
+        bytes.fromhex("ffffffffff01") + hello,
+        hello + mux(2, request_bytes(call_bytes("TestService", "BlockingProcedure", b"\x04"))),
+        hello + bytes.fromhex("0412020aff"),                               # a Request that does not parse
+    ]
+    for s in seeds:
+        corpus.add("serial", b"\x00" + s)
+        corpus.add("serial", bytes([3 << 1]) + s)
+    corpus.add("serial", b"\x20" + hello[:3])
+
+
+def from_findings(corpus):
+    """Inputs of the findings of tests/fuzz/README.md, kept as regressions."""
+    framed = lambda *reqs: b"".join(varint(len(r)) + r for r in reqs)  # noqa: E731
+    # F1: an empty collection argument (protobuf-c: value.data NULL)
+    corpus.add("request", b"\x06" + request_bytes(call_bytes("TestService", "IncrementList", b"")))
+    # F2: an object of another class (an Expression) inside a list(TestClass);
+    # fuzz_request has made objects 1-3, so the expression is object 4
+    corpus.add("request", b"\x07" + framed(
+        request_bytes(call_bytes("KRPC", "Expression_static_ConstantInt", b"\x02")),
+        request_bytes(call_bytes("TestService", "AddToObjectList", b"\x0a\x01\x04", b"\x01x"))))
+    # F4: procedure calls nested 40 deep (AddStream of AddStream of ...)
+    inner = call_bytes("TestService", "Int32ToString", b"\x02")
+    for _ in range(40):
+        inner = call_bytes("KRPC", "AddStream", inner)
+    corpus.add("request", b"\x06" + request_bytes(inner))
+    # F5: names that are not UTF-8, in a lookup error and as a client name
+    corpus.add("request", b"\x06" + request_bytes(call_bytes("TestService", b"\xc0")))
+    corpus.add("handshake", b"\x00" + framed(b"\x12\x03a\xffb", request_bytes(call_bytes("KRPC", "GetClientName"))))
+    # F3: a set holding 2 twice, once as a 10-byte varint
+    src = open(os.path.join(HERE, "fuzz_values.c")).read()
+    table = src[src.index("specs[] = {"):src.index("};", src.index("specs[] = {"))]
+    specs = re.findall(r'"([^"]+)"', table)
+    corpus.add("values", bytes([specs.index("set(sint32)")]) + bytes.fromhex("0a01040a0a84808080808080808000"))
+    # F6, F7: a Close with a code; an empty first text fragment
+    rpc = (UPGRADE % "").encode()
+    corpus_ws(corpus, False, rpc + websocket_frame(8, b"\x03\xe8"))
+    corpus_ws(corpus, False, rpc + bytes([0x01, 0x80]) + b"\x37\xfa\x21\x3d" + websocket_frame(0, b"x"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=os.path.join(HERE, "..", "..", "..", "shared"))
@@ -288,6 +361,8 @@ def main():
     from_vectors(corpus, opts.shared)
     from_values(corpus)
     from_config(corpus)
+    from_findings(corpus)
+    from_spec_serial(corpus)
     for target, n in sorted(corpus.count.items()):
         print("%s: %d new" % (target, n))
 

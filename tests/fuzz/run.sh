@@ -30,7 +30,7 @@ while getopts "t:n:j:" opt; do
     esac
 done
 shift $((OPTIND - 1))
-all=(framing handshake request values config)
+all=(framing handshake request values config serial)
 [ -f tests/fuzz/fuzz_websocket.c ] && all+=(websocket)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")

@@ -96,6 +96,7 @@ struct kclient {
     bool in_ring;
     struct kstream *streams; /* creation order */
     size_t nstreams;
+    bool stream_removals; /* some stream waits to be removed */
     kclient *prev, *next; /* scheduler ring (RPC connection alive) */
     kclient *all_prev, *all_next; /* every client (for Clients, lookups) */
 };
@@ -185,6 +186,7 @@ struct krpc_server {
     uint64_t next_stream_id; /* from 0, never reused */
     arena stream_scratch;    /* one evaluation's memory */
     arena shared_mem;        /* results of shared calls in this stream phase */
+    kbuf update_buf;         /* the StreamUpdate being built */
     u64map shared_results;
     kbuf scratch; /* encoding scratch */
 

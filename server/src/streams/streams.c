@@ -232,8 +232,10 @@ int streams_krpc_remove_stream(krpc_call *call, const krpc_value *args, krpc_val
     if (need_stream_connection(call))
         return KRPC_ERROR;
     kstream *s = find(ctx_of(call)->client, args[0].u.u64);
-    if (s)
+    if (s) {
         s->remove_requested = true; /* applied at the start of the next stream phase */
+        s->client->stream_removals = true;
+    }
     return KRPC_OK;
 }
 
@@ -308,6 +310,7 @@ static void set_error(kstream *s, const kerror *e) {
     s->err.description = arena_strdup(&s->mem, e->description ? e->description : "");
     s->changed = true;
     s->remove_after_send = true;
+    s->client->stream_removals = true;
 }
 
 /* Results of KRPC_SHARED calls in this stream phase, by call key. */
@@ -399,66 +402,57 @@ static void eval_event(krpc_server *srv, kstream *s) {
         kbuf_append(&s->value, &yes, 1);
         s->changed = true;
     }
-    if (atomic_load(&ev->remove_requested))
+    if (atomic_load(&ev->remove_requested)) {
         s->remove_after_send = true;
+        s->client->stream_removals = true;
+    }
 }
 
-static void send_update(krpc_server *srv, kclient *cl) {
-    size_t n = 0;
-    for (kstream *s = cl->streams; s; s = s->next)
-        if (s->started && s->changed)
-            n++;
+/* A string field of Error, left out when empty (proto3). */
+static void string_field(kbuf *b, uint8_t key, const char *s) {
+    size_t n = s ? strlen(s) : 0;
     if (!n)
         return;
-    arena *a = &srv->stream_scratch;
-    Krpc__Schema__StreamUpdate up;
-    krpc__schema__stream_update__init(&up);
-    up.n_results = n;
-    up.results = arena_alloc(a, n * sizeof *up.results);
-    size_t i = 0;
-    for (kstream *s = cl->streams; s; s = s->next) {
-        if (!s->started || !s->changed)
-            continue;
-        Krpc__Schema__StreamResult *r = arena_alloc(a, sizeof *r);
-        krpc__schema__stream_result__init(r);
-        r->id = s->id;
-        Krpc__Schema__ProcedureResult *pr = arena_alloc(a, sizeof *pr);
-        krpc__schema__procedure_result__init(pr);
-        if (s->err.set) {
-            Krpc__Schema__Error *e = arena_alloc(a, sizeof *e);
-            krpc__schema__error__init(e);
-            e->service = (char *)s->err.service;
-            e->name = (char *)s->err.name;
-            e->description = (char *)s->err.description;
-            pr->error = e;
-        } else if (s->value_null) {
-            pr->is_null = true;
-        } else {
-            pr->value.data = s->value.data;
-            pr->value.len = s->value.len;
-        }
-        r->result = pr;
-        up.results[i++] = r;
+    kbuf_varint(b, key);
+    kbuf_varint(b, n);
+    kbuf_append(b, s, n);
+}
+
+/* Append a changed stream's StreamResult to the StreamUpdate being built in b
+ * (encoded straight from the stream: the stream phase's hot path; the bytes
+ * are those of krpc.proto's StreamResult/ProcedureResult/Error). */
+static void append_result(kbuf *b, kstream *s) {
+    kbuf_varint(b, 0x0a); /* StreamUpdate.results */
+    size_t result = kbuf_nested_begin(b);
+    if (s->id) {
+        kbuf_varint(b, 0x08); /* StreamResult.id */
+        kbuf_varint(b, s->id);
     }
-    size_t len = krpc__schema__stream_update__get_packed_size(&up);
-    kbuf *b = &srv->scratch;
-    b->len = 0;
-    kbuf_reserve(b, len + VARINT_MAX);
-    b->len = varint_encode(b->data, len);
-    krpc__schema__stream_update__pack(&up, b->data + b->len);
-    b->len += len;
-    kconn *conn = cl->stream;
-    for (kstream *s = cl->streams; s; s = s->next) {
-        if (!s->started || !s->changed)
-            continue;
-        s->changed = false;
-        if (s->event) {
-            /* an event's value drops back to false silently */
-            s->has_value = false;
-            s->value.len = 0;
-        }
+    kbuf_varint(b, 0x12); /* StreamResult.result */
+    size_t pr = kbuf_nested_begin(b);
+    if (s->err.set) {
+        kbuf_varint(b, 0x0a); /* ProcedureResult.error */
+        size_t e = kbuf_nested_begin(b);
+        string_field(b, 0x0a, s->err.service);
+        string_field(b, 0x12, s->err.name);
+        string_field(b, 0x1a, s->err.description);
+        kbuf_nested_end(b, e);
+    } else if (s->value_null) {
+        kbuf_varint(b, 0x18); /* ProcedureResult.is_null */
+        kbuf_varint(b, 1);
+    } else if (s->value.len) {
+        kbuf_varint(b, 0x12); /* ProcedureResult.value */
+        kbuf_varint(b, s->value.len);
+        kbuf_append(b, s->value.data, s->value.len);
     }
-    conn_send(conn, b->data, b->len);
+    kbuf_nested_end(b, pr);
+    kbuf_nested_end(b, result);
+    s->changed = false;
+    if (s->event) {
+        /* an event's value drops back to false silently */
+        s->has_value = false;
+        s->value.len = 0;
+    }
 }
 
 static void remove_marked(krpc_server *srv, kclient *cl, bool after_send) {
@@ -475,35 +469,50 @@ static void remove_marked(krpc_server *srv, kclient *cl, bool after_send) {
     }
 }
 
+/* Each update: per client, one pass over its streams evaluates those due and
+ * appends every changed one to a single StreamUpdate; removals are applied
+ * before (requested) and after (failed streams, finished events) it. */
 void streams_phase(krpc_server *srv) {
     uint64_t now = clock_now_ns();
     u64map_free(&srv->shared_results);
     arena_reset(&srv->shared_mem);
+    kbuf *b = &srv->update_buf;
     kclient *next;
     for (kclient *cl = srv->clients; cl; cl = next) {
         next = cl->all_next; /* sending may drop cl (it moves to the graveyard) */
         if (!cl->streams)
             continue;
-        remove_marked(srv, cl, false);
+        if (cl->stream_removals)
+            remove_marked(srv, cl, false);
         if (!cl->rpc || !cl->stream)
             continue; /* a client whose RPC connection went is no longer evaluated */
+        b->len = 0;
+        size_t frame = kbuf_nested_begin(b); /* the message's length prefix */
         for (kstream *s = cl->streams; s; s = s->next) {
             if (!s->started)
                 continue;
             srv->status.stream_rpcs_this_update++;
-            if (s->rate > 0 && (double)(now - s->last_eval_ns) < 1e9 / s->rate)
-                continue;
-            s->last_eval_ns = now;
-            if (s->event)
-                eval_event(srv, s);
-            else
-                eval_call(srv, s);
-            arena_reset(&srv->stream_scratch);
+            if (s->rate <= 0 || (double)(now - s->last_eval_ns) >= 1e9 / s->rate) {
+                s->last_eval_ns = now;
+                if (s->event)
+                    eval_event(srv, s);
+                else
+                    eval_call(srv, s);
+                arena_reset(&srv->stream_scratch);
+            }
+            if (s->changed)
+                append_result(b, s);
         }
-        send_update(srv, cl);
-        arena_reset(&srv->stream_scratch);
-        if (cl->stream)
+        if (b->len > frame) {
+            kbuf_nested_end(b, frame);
+            conn_send(cl->stream, b->data, b->len);
+        }
+        if (cl->stream_removals && cl->stream) {
             remove_marked(srv, cl, true);
+            cl->stream_removals = false;
+            for (kstream *s = cl->streams; s && !cl->stream_removals; s = s->next)
+                cl->stream_removals = s->remove_requested || s->remove_after_send;
+        }
     }
 }
 
@@ -521,4 +530,5 @@ void streams_free_all(krpc_server *srv) {
     arena_free(&srv->stream_scratch);
     arena_free(&srv->shared_mem);
     u64map_free(&srv->shared_results);
+    kbuf_free(&srv->update_buf);
 }
