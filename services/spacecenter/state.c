@@ -91,6 +91,13 @@ int sc_load_scenario(sc_state *st, const char *name, char *err, size_t errlen) {
     return 0;
 }
 
+/* A setting: the plugin option from the server's configuration (plugins.load
+ * options: scenario, time_scale, lockstep, data_dir), else the environment. */
+static const char *setting(krpc_host *host, const krpc_host_api *api, const char *option, const char *env) {
+    const char *v = KRPC_HOST_API_HAS(api, option) ? api->option(host, option) : NULL;
+    return v != NULL ? v : getenv(env);
+}
+
 int sc_state_init(krpc_host *host, const krpc_host_api *api, void **state) {
     sc_state *st = calloc(1, sizeof *st);
     if (st == NULL) {
@@ -105,16 +112,16 @@ int sc_state_init(krpc_host *host, const krpc_host_api *api, void **state) {
     st->world.target_body = -1;
     st->world.warp_mode = SC_WARP_NONE;
     st->objects = sc_objects_create();
-    const char *dir = getenv("KRPC_SC_DATA_DIR");
+    const char *dir = setting(host, api, "data_dir", "KRPC_SC_DATA_DIR");
     if (dir == NULL || *dir == '\0') {
         dir = has_data(SC_DATA_DIR_INSTALLED) ? SC_DATA_DIR_INSTALLED : SC_DATA_DIR_SOURCE;
     }
     snprintf(st->data_dir, sizeof st->data_dir, "%s", dir);
-    const char *scale = getenv("KRPC_SC_TIME_SCALE");
+    const char *scale = setting(host, api, "time_scale", "KRPC_SC_TIME_SCALE");
     st->time_scale = scale != NULL && atof(scale) > 0 ? atof(scale) : 1.0;
-    const char *lockstep = getenv("KRPC_SC_LOCKSTEP");
+    const char *lockstep = setting(host, api, "lockstep", "KRPC_SC_LOCKSTEP");
     st->lockstep = lockstep != NULL && (strcmp(lockstep, "1") == 0 || strcmp(lockstep, "true") == 0);
-    const char *scenario = getenv("KRPC_SC_SCENARIO");
+    const char *scenario = setting(host, api, "scenario", "KRPC_SC_SCENARIO");
     if (scenario == NULL || *scenario == '\0') {
         scenario = "SubOrbitalFlight";
     }

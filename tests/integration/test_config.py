@@ -135,5 +135,25 @@ def log_levels():
     check("[testservice]" in dbg or "Loaded plugin 'testservice'" in dbg, "plugin named in lines")
 
 
+@test
+def plugin_options_reach_the_plugin():
+    """plugins.load[].options are read by the plugin through the host API: the
+    mock game takes its scenario from them."""
+    plugin = os.environ.get("KRPC_SPACECENTER_PLUGIN")
+    check(plugin and os.path.exists(plugin), "KRPC_SPACECENTER_PLUGIN names the mock game plugin")
+    for scenario in ("LaunchIntoOrbit", "SubOrbitalFlight"):
+        path = write("plugins:\n  load:\n    - path: %s\n      options: {scenario: %s}\n" % (plugin, scenario))
+        with Server("--config", path, plugins=[]) as srv:
+            c = Client(srv)
+            vessel = c.value("SpaceCenter", "get_ActiveVessel")
+            name = dec_string(c.value("SpaceCenter", "Vessel_get_Name", vessel))
+            eq(name, scenario, "the scenario from the plugin options")
+    # a scenario that does not exist: the plugin refuses to load, and says so
+    path = write("plugins:\n  load:\n    - path: %s\n      options: {scenario: Nowhere}\n" % plugin)
+    srv = Server("--config", path, plugins=[])
+    code, err = srv.stop()
+    check("Nowhere" in err and "refused" in err, "refusal logged: %r" % err[-500:])
+
+
 if __name__ == "__main__":
     run_tests()

@@ -645,6 +645,157 @@ def slow_loris():
         served(srv, by, "slow clients")
 
 
+# ---- WebSockets --------------------------------------------------------------------
+
+class WsClient:
+    """A minimal RFC 6455 client: the upgrade, masked frames out, frames in."""
+
+    def __init__(self, port, query="?name=ws", timeout=10, upgrade=True):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buf = b""
+        if upgrade:
+            self.sock.sendall(self.upgrade_request(query))
+            head = self.read_http()
+            check(head.startswith(b"HTTP/1.1 101"), "upgrade: %r" % head[:80])
+
+    @staticmethod
+    def upgrade_request(query=""):
+        return ("GET /%s HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" % query).encode()
+
+    def _fill(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed by the server")
+            self.buf += chunk
+
+    def read_http(self):
+        while b"\r\n\r\n" not in self.buf:
+            self._fill(len(self.buf) + 1)
+        i = self.buf.index(b"\r\n\r\n") + 4
+        head, self.buf = self.buf[:i], self.buf[i:]
+        return head
+
+    @staticmethod
+    def frame(opcode, payload, fin=True, length=None, mask=b"\x37\xfa\x21\x3d"):
+        n = len(payload) if length is None else length
+        m = 0x80 if mask else 0  # mask=b"": an unmasked frame
+        head = bytes([(0x80 if fin else 0) | opcode])
+        if n < 126:
+            head += bytes([m | n])
+        elif n < 65536:
+            head += bytes([m | 126]) + n.to_bytes(2, "big")
+        else:
+            head += bytes([m | 127]) + n.to_bytes(8, "big")
+        if not mask:
+            return head + payload
+        return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+    def send_frame(self, *a, **kw):
+        self.sock.sendall(self.frame(*a, **kw))
+
+    def recv_frame(self):
+        self._fill(2)
+        n = self.buf[1] & 0x7F
+        h = 2
+        if n == 126:
+            self._fill(4)
+            n, h = int.from_bytes(self.buf[2:4], "big"), 4
+        elif n == 127:
+            self._fill(10)
+            n, h = int.from_bytes(self.buf[2:10], "big"), 10
+        self._fill(h + n)
+        op, payload = self.buf[0] & 0x0F, self.buf[h:h + n]
+        self.buf = self.buf[h + n:]
+        return op, payload
+
+    def call(self, *calls):
+        self.send_frame(2, pb.Request(calls=list(calls)).SerializeToString())
+        op, payload = self.recv_frame()
+        eq(op, 2, "a binary frame")
+        return parse(pb.Response, payload)
+
+    def closed_with(self, code):
+        """The server sends Close with this code (None: no code), then closes."""
+        op, payload = self.recv_frame()
+        eq(op, 8, "a Close frame")
+        got = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+        eq(got, code, "close code")
+        self.sock.settimeout(5)
+        try:
+            return self.sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+
+
+def ws_served(srv, by, what):
+    check(srv.alive(), "server alive after %s" % what)
+    for c in (by, WsClient(srv.rpc_port, "?name=probe")):
+        r = c.call(make_call("TestService", "Int32ToString", enc_sint32(606)))
+        eq(dec_string(r.results[0].value), "606", "a WebSocket client is served after %s" % what)
+
+
+@test
+def websocket_half_open():
+    with Server("--type", "websockets") as srv:
+        by = WsClient(srv.rpc_port, "?name=bystander")
+        # an upgrade request that never ends: 400 after the 3 s deadline
+        partial = WsClient(srv.rpc_port, upgrade=False)
+        partial.sock.sendall(WsClient.upgrade_request()[:40])
+        silent = WsClient(srv.rpc_port, upgrade=False)
+        # upgraded, then the client stops sending (half-closed) or sends half a frame
+        half_closed = WsClient(srv.rpc_port, "?name=halfclosed")
+        half_closed.sock.shutdown(socket.SHUT_WR)
+        half_frame = WsClient(srv.rpc_port, "?name=halfframe")
+        half_frame.sock.sendall(WsClient.frame(2, b"\x0a\x00" * 20)[:9])
+        t0 = time.monotonic()
+        for i in range(5):
+            ws_served(srv, by, "half-open connections")
+        for c in (partial, silent):
+            head = c.read_http()
+            check(head.startswith(b"HTTP/1.1 400"), "an unfinished upgrade gets 400: %r" % head[:40])
+        check(2.5 < time.monotonic() - t0 < 6, "after the 3 s deadline")
+        # the half-closed client is gone: the server saw its end of stream
+        deadline = time.monotonic() + 5
+        while True:
+            r = by.call(make_call("KRPC", "get_Clients"))
+            if b"halfclosed" not in r.results[0].value:
+                break
+            check(time.monotonic() < deadline, "a half-closed WebSocket client is still listed")
+            time.sleep(0.05)
+        check(b"halfframe" in r.results[0].value, "half a frame: the client stays, waiting")
+        half_frame.sock.close()
+        ws_served(srv, by, "half-open connections")
+
+
+@test
+def websocket_oversized_frames():
+    with Server("--type", "websockets", "--max-message-size", "1024") as srv:
+        by = WsClient(srv.rpc_port, "?name=bystander")
+        cases = [
+            (WsClient.frame(2, b"", length=2000), 1009),            # announced over the limit
+            (WsClient.frame(2, b"", length=2**62), 1009),
+            (WsClient.frame(2, b"", length=2**63), 1002),           # the top bit must be clear
+            (WsClient.frame(9, b"p" * 126), 1002),                  # a control frame over 125
+            (WsClient.frame(2, b"\x0a\x00" * 300, fin=False) + WsClient.frame(0, b"\x0a\x00" * 300), 1009),
+            (WsClient.frame(2, b"x" * 10, mask=b""), 1002),         # not masked
+        ]
+        for data, code in cases:
+            c = WsClient(srv.rpc_port, "?name=big")
+            c.sock.sendall(data)
+            check(c.closed_with(code), "closed after Close %d" % code)
+        ws_served(srv, by, "oversized frames")
+        # under the limit is fine, however it is fragmented
+        c = WsClient(srv.rpc_port, "?name=fragments")
+        body = pb.Request(calls=[make_call("TestService", "EchoNullableString", enc_string("f" * 900))]).SerializeToString()
+        for i in range(0, len(body), 100):
+            c.send_frame(2 if i == 0 else 0, body[i:i + 100], fin=i + 100 >= len(body))
+        op, payload = c.recv_frame()
+        eq(dec_string(parse(pb.Response, payload).results[0].value), "f" * 900, "a fragmented request")
+        ws_served(srv, by, "fragmented requests")
+
+
 # ---- deep and huge values --------------------------------------------------------
 
 def nested_calls(depth):

@@ -422,6 +422,11 @@ struct krpc_host_api {
      * it. state is passed back to fn and stays yours. Server thread only. */
     void (*on_game_scene_request)(krpc_host *host, krpc_game_scene_request_fn fn, void *state);
     void (*on_paused_request)(krpc_host *host, krpc_paused_request_fn fn, void *state);
+
+    /* A plugin option from the server's configuration (the `options` of the
+     * plugin's entry under plugins.load), or NULL if not given. The string
+     * lives as long as the plugin is loaded. Usable from init on. */
+    const char *(*option)(krpc_host *host, const char *key);
 };
 
 static inline void *krpc_alloc(krpc_call *c, size_t n) { return c->api->alloc(c, n); }

@@ -2,6 +2,7 @@
  * document API keeps each node's line and column for error messages), and the
  * command-line flags. */
 #include "config/options.h"
+#include "plugins/loader.h"
 
 #include <errno.h>
 #include <math.h>
@@ -584,6 +585,7 @@ int krpc_server_create_from_config(const krpc_config *c, krpc_server **out) {
     for (size_t i = 0; i < c->n_plugin_dirs; i++)
         krpc_server_load_plugin_dir(*out, c->plugin_dirs[i]);
     for (size_t i = 0; i < c->n_plugins; i++)
-        krpc_server_load_plugin(*out, c->plugins[i].path);
+        loader_load_file_with_options(*out, c->plugins[i].path, c->plugins[i].n_options,
+                                      c->plugins[i].option_keys, c->plugins[i].option_values);
     return 0;
 }

@@ -137,6 +137,14 @@ static void api_on_paused_request(krpc_host *host, krpc_paused_request_fn fn, vo
     krpc_server_on_paused_request(host->srv, fn, state);
 }
 
+static const char *api_option(krpc_host *host, const char *key) {
+    const kplugin *p = host->plugin;
+    for (size_t i = 0; key && i < p->noptions; i++)
+        if (strcmp(p->option_keys[i], key) == 0)
+            return p->option_values[i];
+    return NULL;
+}
+
 const krpc_host_api krpc_host_api_v1 = {
     .size = sizeof(krpc_host_api),
     .abi_version = KRPC_PLUGIN_ABI_VERSION,
@@ -162,4 +170,5 @@ const krpc_host_api krpc_host_api_v1 = {
     .set_paused = api_set_paused,
     .on_game_scene_request = api_on_game_scene_request,
     .on_paused_request = api_on_paused_request,
+    .option = api_option,
 };

@@ -10,7 +10,22 @@ static int refuse(krpc_server *srv, const char *origin, const char *why) {
     return KRPC_EPLUGIN;
 }
 
+/* Options for the plugin being loaded (set around one loader_add call). */
+typedef struct pending_options {
+    size_t n;
+    char *const *keys;
+    char *const *values;
+} pending_options;
+
+static int add(krpc_server *srv, const krpc_plugin *desc, const char *origin, void *dl, void *user_data,
+               const pending_options *opts);
+
 int loader_add(krpc_server *srv, const krpc_plugin *desc, const char *origin, void *dl, void *user_data) {
+    return add(srv, desc, origin, dl, user_data, NULL);
+}
+
+static int add(krpc_server *srv, const krpc_plugin *desc, const char *origin, void *dl, void *user_data,
+               const pending_options *opts) {
     char why[600];
     if (!desc)
         return refuse(srv, origin, "no descriptor");
@@ -37,6 +52,15 @@ int loader_add(krpc_server *srv, const krpc_plugin *desc, const char *origin, vo
     p->host->srv = srv;
     p->host->plugin = p;
     p->host->user_data = user_data;
+    if (opts && opts->n) {
+        p->noptions = opts->n;
+        p->option_keys = arena_alloc(&srv->registry.mem, opts->n * sizeof *p->option_keys);
+        p->option_values = arena_alloc(&srv->registry.mem, opts->n * sizeof *p->option_values);
+        for (size_t i = 0; i < opts->n; i++) {
+            p->option_keys[i] = arena_strdup(&srv->registry.mem, opts->keys[i]);
+            p->option_values[i] = arena_strdup(&srv->registry.mem, opts->values[i]);
+        }
+    }
     /* validated whole, then initialised, and only then visible: a plugin
      * whose init fails is refused alone */
     if (registry_stage_plugin(&srv->registry, p, why, sizeof why))
@@ -56,7 +80,19 @@ int loader_add(krpc_server *srv, const krpc_plugin *desc, const char *origin, vo
     return 0;
 }
 
+static int load_file(krpc_server *srv, const char *path, void *user_data, const pending_options *opts);
+
 int loader_load_file(krpc_server *srv, const char *path, void *user_data) {
+    return load_file(srv, path, user_data, NULL);
+}
+
+int loader_load_file_with_options(krpc_server *srv, const char *path, size_t n, char *const *keys,
+                                  char *const *values) {
+    pending_options opts = {n, keys, values};
+    return load_file(srv, path, NULL, &opts);
+}
+
+static int load_file(krpc_server *srv, const char *path, void *user_data, const pending_options *opts) {
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!dl)
         return refuse(srv, path, dlerror());
@@ -71,7 +107,7 @@ int loader_load_file(krpc_server *srv, const char *path, void *user_data) {
         dlclose(dl);
         return refuse(srv, path, "the plugin declined this server's ABI version");
     }
-    int rc = loader_add(srv, desc, path, dl, user_data);
+    int rc = add(srv, desc, path, dl, user_data, opts);
     if (rc)
         dlclose(dl);
     return rc;

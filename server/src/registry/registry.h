@@ -179,6 +179,9 @@ struct kplugin {
     const char *origin; /* file path or "static" */
     void *dl;           /* dlopen handle or NULL */
     void *state;        /* from init */
+    size_t noptions;    /* options from the configuration */
+    const char **option_keys;
+    const char **option_values;
     struct krpc_host *host;
     bool initialised;
 };
