@@ -283,5 +283,34 @@ def tiny_time_budget_still_makes_progress():
             eq(dec_string(c.value("TestService", "Int32ToString", enc_sint32(i))), str(i), "served")
 
 
+@test
+def shared_calls_are_evaluated_once_per_update():
+    """A KRPC_SHARED procedure streamed by several clients runs once per
+    update, its value fanned out; without the flag it runs once per stream."""
+    import os
+    plugin = os.path.join(os.environ["KRPC_TEST_PLUGIN_DIR"], "plugin_shared.so")
+    with Server(plugins=[plugin]) as srv:
+        clients = [Client(srv, name="s%d" % i, stream=True) for i in range(4)]
+        ids = {}
+        for c in clients:
+            ids[c] = (add_stream(c, make_call("SharedService", "SharedValue")),
+                      add_stream(c, make_call("SharedService", "SeparateValue")))
+        # let a few updates pass, then compare what every client received
+        seen = {c: [] for c in clients}
+        for _ in range(5):
+            for c in clients:
+                seen[c].append(dec_sint(next_result(c, ids[c][0]).value))
+        for c in clients[1:]:
+            eq(seen[c][-3:], seen[clients[0]][-3:], "every client gets the same shared values")
+        t = pb.Tuple()
+        t.ParseFromString(clients[0].value("SharedService", "Evaluations"))
+        shared, separate = dec_sint(t.items[0]), dec_sint(t.items[1])
+        check(separate >= 3 * shared, "separate streams run once per stream (%d) vs shared once per update (%d)"
+              % (separate, shared))
+        # consecutive shared values differ by one: one evaluation per update
+        vals = seen[clients[0]]
+        eq([b - a for a, b in zip(vals, vals[1:])], [1] * (len(vals) - 1), "one evaluation per update")
+
+
 if __name__ == "__main__":
     run_tests()
