@@ -342,7 +342,7 @@ static bool drain(fz_conn *fc) {
     if (fc->peer < 0 || fc->peer_closed)
         return false;
     bool got = false;
-    uint8_t buf[65536];
+    static uint8_t buf[65536]; /* static: ASan would clear 64 kB of stack per call */
     for (;;) {
         ssize_t n = read(fc->peer, buf, sizeof buf);
         if (n > 0) {

@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (size_t at = 0; at < size; at += chunk) {
         size_t n = size - at < chunk ? size - at : chunk;
         fz_conn_feed(fc, data + at, n);
-        fz_drain(srv, conns, 2);
+        if ((at / chunk) % 64 == 63)
+            fz_drain(srv, conns, 2); /* now and then: the socketpair holds the rest */
     }
     fz_settle(srv, conns, 2);
     if (flags & 0x20 && fc->c)

@@ -21,7 +21,6 @@ Needs PYTHONPATH to hold the build's krpc_pb2 (build/tests). Ends with one
 line "soak: ok" or "soak: FAILED ..." and the matching exit status.
 """
 import argparse
-import errno
 import os
 import resource
 import selectors
@@ -405,8 +404,6 @@ def many_clients(ports, n, calls_per_client, stream=True, log=log_flush, others=
 
 
 # ---- the soak ---------------------------------------------------------------------
-
-MIXED = None
 
 
 def mixed_calls(i):

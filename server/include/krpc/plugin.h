@@ -309,6 +309,17 @@ typedef enum krpc_error_kind {
     KRPC_ERR_ARGUMENT_OUT_OF_RANGE = 3, /* KRPC.ArgumentOutOfRangeException */
     KRPC_ERR_INVALID_OPERATION = 4,     /* KRPC.InvalidOperationException */
     KRPC_ERR_OBJECT_DESTROYED = 5,      /* KRPC.ObjectDestroyedException */
+    /* Added with kRPC 0.7: reported as these KRPC exceptions to 0.7 clients
+     * (Python raises TypeError, KeyError, IndexError, ZeroDivisionError,
+     * NotImplementedError, TimeoutError, OverflowError), untyped to older
+     * clients, which did not know them. */
+    KRPC_ERR_NULL_REFERENCE = 6,     /* KRPC.NullReferenceException */
+    KRPC_ERR_KEY_NOT_FOUND = 7,      /* KRPC.KeyNotFoundException */
+    KRPC_ERR_INDEX_OUT_OF_RANGE = 8, /* KRPC.IndexOutOfRangeException */
+    KRPC_ERR_DIVIDE_BY_ZERO = 9,     /* KRPC.DivideByZeroException */
+    KRPC_ERR_NOT_SUPPORTED = 10,     /* KRPC.NotSupportedException */
+    KRPC_ERR_TIMEOUT = 11,           /* KRPC.TimeoutException */
+    KRPC_ERR_OVERFLOW = 12,          /* KRPC.OverflowException */
 } krpc_error_kind;
 
 /* Resumes a yielded call; same contract as krpc_procedure_fn, with the state

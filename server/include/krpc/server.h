@@ -142,6 +142,11 @@ typedef struct krpc_server_config {
 
     size_t n_endpoints; /* default 1: TCP 127.0.0.1:50000/50001 */
     krpc_endpoint_config endpoints[KRPC_MAX_ENDPOINTS];
+
+    /* Added with kRPC 0.7. The longest a client may hold the game on one tick
+     * (KRPC.HoldTick) before the server takes the tick back, in
+     * microseconds; default (and 0) 1000000. */
+    uint32_t tick_hold_timeout_us;
 } krpc_server_config;
 
 typedef struct krpc_server krpc_server;
@@ -253,6 +258,22 @@ KRPC_API size_t krpc_server_client_count(const krpc_server *server);
  * From the thread driving the server, not from inside a service call.
  * Returns 0, or KRPC_ESTATE if the server never started. */
 KRPC_API int krpc_server_shutdown(krpc_server *server, int timeout_ms);
+
+/* ------------------------------------------------------------------------
+ * Holding the tick (kRPC 0.7: KRPC.HoldTick / ReleaseTick / NextTick).
+ *
+ * A client may hold the game on its current tick while it reads, computes
+ * and writes, so that every call it makes sees one tick's state. While the
+ * tick is held, krpc_server_tick advances nothing: plugins' tick callbacks
+ * are not called (the mock game's time stands still), no stream updates are
+ * sent, and requests from every client are served as they arrive (keep
+ * calling krpc_server_poll and krpc_server_tick as usual). A host that steps
+ * a simulation of its own must not step it while this returns true. A hold
+ * ends when the client releases it, after tick_hold_timeout_us, when the
+ * client disconnects, or when one of its calls needs another update; this
+ * function notices the last three.
+ * ------------------------------------------------------------------------ */
+KRPC_API bool krpc_server_tick_held(krpc_server *server);
 
 #ifdef __cplusplus
 }

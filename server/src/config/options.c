@@ -19,6 +19,8 @@ const kopt server_options[] = {
      "answer requests as they arrive between updates (else only at updates)"},
     {"scheduler", "recv_timeout", "recv-timeout", OPT_U32, SRV(recv_timeout_us), 0, 1e7,
      "microseconds a blocking receive waits (reported by GetStatus)"},
+    {"scheduler", "tick_hold_timeout", "tick-hold-timeout", OPT_U32, SRV(tick_hold_timeout_us), 1, 4e9,
+     "microseconds a client may hold the game on one tick (KRPC.HoldTick)"},
     {NULL, "tick_rate", "tick-rate", OPT_DOUBLE, SRV(tick_rate), 0, 10000,
      "updates per second; 0 runs them back to back"},
     {NULL, "game_scene", "game-scene", OPT_SCENE, SRV(game_scene), 0, 0,

@@ -72,6 +72,7 @@ void clients_reap(krpc_server *srv) {
 
 void client_rpc_closed(krpc_server *srv, kclient *c) {
     KLOG_INFO(&srv->log, "Client '%s' disconnected", c->name);
+    tick_release(srv, c, "disconnected while holding the tick");
     c->rpc = NULL;
     srv->nclients--;
     scheduler_remove_client(srv, c);

@@ -50,15 +50,19 @@ void scheduler_remove_client(krpc_server *srv, kclient *c) {
 /* The budget bounds work beyond the first request of an update, so that even
  * a tiny max_time_per_update never starves the clients. */
 static bool over_budget(krpc_server *srv) {
+    if (srv->hold_client)
+        return false; /* a held tick lasts as long as its client wants */
+    /* the budget covers the RPC phase, polling (decoding) included */
     return srv->status.rpcs_this_update > 0 &&
-           srv->exec_ns_this_update >= (uint64_t)srv->max_time_per_update_us * 1000u;
+           srv->exec_ns_this_update + srv->poll_ns_this_update >= (uint64_t)srv->max_time_per_update_us * 1000u;
 }
 
 /* Run a request (new or resumed); answer it if it finished. */
 static void run(krpc_server *srv, kclient *c, krequest *req) {
     uint64_t t0 = clock_now_ns();
+    srv->executing_request = true;
     bool done = request_run(srv, req);
-    srv->exec_ns_this_update += clock_now_ns() - t0;
+    srv->executing_request = false;
     srv->status.rpcs_this_update++;
     srv->status.rpcs_executed++; /* after the run: a GetStatus never counts itself */
     c->rpcs++;
@@ -70,8 +74,20 @@ static void run(krpc_server *srv, kclient *c, krequest *req) {
         request_free(req);
         if (c->rpc)
             conn_resume(c->rpc);
+        srv->exec_ns_this_update += clock_now_ns() - t0; /* answering counts too */
     } else {
+        srv->exec_ns_this_update += clock_now_ns() - t0;
         c->active = req;
+        /* only a later update can go on with the call, which the hold prevents */
+        tick_release(srv, c, "called a procedure that needs another update to finish while holding the tick");
+    }
+}
+
+/* Drop the bytes the scheduler has taken from the front of the buffer. */
+static void take_consumed(kconn *conn) {
+    if (conn->in_skip) {
+        kbuf_consume(&conn->in, conn->in_skip);
+        conn->in_skip = 0;
     }
 }
 
@@ -82,9 +98,12 @@ static bool serve_next(krpc_server *srv, kclient *c) {
     if (!conn || c->active || conn->state != CONN_RPC)
         return false;
     size_t header, len;
-    frame_status st = frame_parse(conn->in.data, conn->in.len, srv->cfg.max_message_size, &header, &len);
-    if (st == FRAME_INCOMPLETE)
+    const uint8_t *start = conn->in.data + conn->in_skip;
+    frame_status st = frame_parse(start, conn->in.len - conn->in_skip, srv->cfg.max_message_size, &header, &len);
+    if (st == FRAME_INCOMPLETE) {
+        take_consumed(conn);
         return false;
+    }
     if (st != FRAME_OK) {
         KLOG_WARN(&srv->log, "Client '%s': %s; closing its connection", c->name,
                   st == FRAME_TOO_LARGE ? "message over the size limit" : "malformed message length");
@@ -94,8 +113,10 @@ static bool serve_next(krpc_server *srv, kclient *c) {
     bool malformed;
     kerror resp_err = {0};
     uint64_t t0 = clock_now_ns();
-    krequest *req = request_decode(srv, c, conn->in.data + header, len, &malformed, &resp_err, NULL);
-    kbuf_consume(&conn->in, header + len);
+    krequest *req = request_decode(srv, c, start + header, len, &malformed, &resp_err, NULL);
+    conn->in_skip += header + len;
+    if (conn->in_skip >= 65536 && 2 * conn->in_skip >= conn->in.len)
+        take_consumed(conn); /* amortised: a flood of small requests stays linear */
     srv->poll_ns_this_update += clock_now_ns() - t0;
     if (malformed) {
         KLOG_WARN(&srv->log, "Client '%s' sent a message that is not a Request; closing its connection",
@@ -113,6 +134,8 @@ static bool serve_next(krpc_server *srv, kclient *c) {
 }
 
 static bool may_serve(krpc_server *srv, kclient *c) {
+    if (srv->hold_client)
+        return true; /* while the tick is held, every request is served at once */
     if (srv->cfg.one_rpc_per_update && c->served_update == srv->update_count)
         return false;
     return !over_budget(srv);
@@ -124,21 +147,64 @@ void scheduler_client_input(krpc_server *srv, kclient *c) {
         return;
     if (c->active) {
         /* its next request waits; stop reading once a whole message is buffered */
-        if (conn->in.len > srv->cfg.max_message_size)
+        if (conn->in.len - conn->in_skip > srv->cfg.max_message_size)
             conn_pause(conn);
         return;
     }
-    if (!srv->running || !srv->cfg.blocking_recv)
+    if (!srv->running)
+        return;
+    if (!srv->cfg.blocking_recv && !tick_held(srv))
         return; /* served by the next update */
-    while (c->rpc && !c->active && may_serve(srv, c))
+    tick_held(srv); /* a hold that timed out ends before this request is served */
+    /* answers to pipelined requests go out together */
+    conn_cork(conn);
+    while (c->rpc == conn && !c->active && may_serve(srv, c))
         if (!serve_next(srv, c))
             break;
+    conn_uncork(conn);
+}
+
+void scheduler_held_poll(krpc_server *srv) {
+    for (;;) {
+        bool ran = false;
+        kclient *c = srv->ring;
+        size_t n = srv->nclients;
+        for (size_t i = 0; c && i < n; i++) {
+            kclient *next = c->next;
+            if (!c->active && serve_next(srv, c))
+                ran = true;
+            c = next;
+            if (!srv->ring)
+                break;
+        }
+        if (!ran || !tick_held(srv))
+            break;
+    }
 }
 
 void scheduler_rpc_phase(krpc_server *srv) {
-    /* continuations first, each at most once per update */
+    /* Fairness floor: a client not yet served in this update gets one run
+     * (its continuation, else its next request) whatever the budget, so that
+     * one client's flood of requests, answered as they arrive, cannot starve
+     * the others (the reference gets the same from running deferred requests
+     * first in the next update). */
     kclient *c = srv->ring;
     size_t n = srv->nclients;
+    for (size_t i = 0; c && i < n; i++) {
+        kclient *next = c->next;
+        if (c->served_update != srv->update_count) {
+            if (c->active && c->active->last_update != srv->update_count)
+                run(srv, c, c->active);
+            else if (!c->active)
+                serve_next(srv, c);
+        }
+        c = next;
+        if (!srv->ring)
+            break;
+    }
+    /* continuations first, each at most once per update */
+    c = srv->ring;
+    n = srv->nclients;
     for (size_t i = 0; c && i < n; i++) {
         kclient *next = c->next;
         if (c->active && c->active->last_update != srv->update_count && !over_budget(srv))

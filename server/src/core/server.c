@@ -1,6 +1,7 @@
 /* The server object: configuration, start-up, the update tick and the loop
  * that drives it, shutdown. One thread does all of it (semantics.md 1). */
 #include "core/server_internal.h"
+#include "krpc/function.h"
 #include "plugins/loader.h"
 #include "registry/servicedefs.h"
 #include "status/status_page.h"
@@ -32,6 +33,7 @@ void krpc_server_config_defaults(krpc_server_config *c) {
     c->status_address = "127.0.0.1";
     c->status_port = 50080;
     c->handshake_timeout_ms = 3000;
+    c->tick_hold_timeout_us = 1000000;
     c->version = NULL;
     c->game_scene = KRPC_SCENE_SPACE_CENTER;
     c->log_level = KRPC_LOG_LEVEL_INFO;
@@ -58,6 +60,8 @@ int krpc_server_create(const krpc_server_config *config, krpc_server **out) {
         srv->cfg.max_message_size = 64u << 20;
     if (!srv->cfg.handshake_timeout_ms)
         srv->cfg.handshake_timeout_ms = 3000;
+    if (!srv->cfg.tick_hold_timeout_us)
+        srv->cfg.tick_hold_timeout_us = 1000000; /* 0 would end every hold at once */
     if (!srv->cfg.tick_rate)
         srv->cfg.adaptive_rate_control = false; /* no frame pacing */
     /* the allowlist's strings are the caller's: keep copies */
@@ -131,7 +135,8 @@ int krpc_server_start(krpc_server *srv) {
     int rc = loader_init_all(srv);
     if (rc)
         return rc;
-    servicedefs_encode(&srv->registry, &srv->services_cache);
+    for (int g = 0; g < KGEN_COUNT; g++)
+        servicedefs_encode(&srv->registry, (kgen)g, &srv->services_cache[g]);
     for (size_t i = 0; i < srv->nendpoints; i++) {
         rc = endpoint_start(&srv->endpoints[i]);
         if (rc)
@@ -170,13 +175,43 @@ static void adapt_rate(krpc_server *srv, double dt) {
     }
 }
 
+/* The end of an update: the stream phase, statistics, and a new budget. */
+static void finish_update(krpc_server *srv, uint64_t start, double dt) {
+    uint64_t rpc_end = clock_now_ns();
+    streams_phase(srv);
+    uint64_t stream_end = clock_now_ns();
+    status_end_update(srv, rpc_end - start, stream_end - rpc_end);
+    if (!srv->held_this_update)
+        adapt_rate(srv, dt); /* a held update lasted as long as its client wanted */
+    srv->held_this_update = false;
+    srv->update_owed = false;
+    /* a new update: new budget, one more request per client */
+    srv->update_count++;
+    srv->exec_ns_this_update = 0;
+    srv->poll_ns_this_update = 0;
+    clients_reap(srv);
+}
+
+/* An update: the simulation's step (plugin ticks), the RPC phase, the stream
+ * phase. While a client holds the tick (core/tick.c) nothing advances; a hold
+ * taken in the RPC phase (a yielded HoldTick/NextTick resumed) leaves the
+ * rest of the update for when it ends. */
 void krpc_server_tick(krpc_server *srv) {
     if (!srv->started)
         return;
     uint64_t start = clock_now_ns();
+    if (tick_held(srv)) {
+        handshake_check_timeouts(srv, start);
+        scheduler_held_poll(srv); /* requests that wait for an update (blocking_recv off) */
+        clients_reap(srv);
+        return;
+    }
     double dt = srv->update_start_ns ? (double)(start - srv->update_start_ns) / 1e9 : 1.0 / 60;
+    if (srv->update_owed)
+        finish_update(srv, start, dt); /* the update a hold interrupted */
     srv->update_start_ns = start;
     double step = srv->cfg.tick_rate > 0 ? 1.0 / srv->cfg.tick_rate : 1.0 / 60;
+    srv->tick_count++;
     for (size_t i = 0; i < srv->registry.nplugins; i++) {
         kplugin *p = srv->registry.plugins[i];
         if (p->initialised && p->desc->tick)
@@ -184,16 +219,11 @@ void krpc_server_tick(krpc_server *srv) {
     }
     handshake_check_timeouts(srv, start);
     scheduler_rpc_phase(srv);
-    uint64_t rpc_end = clock_now_ns();
-    streams_phase(srv);
-    uint64_t stream_end = clock_now_ns();
-    status_end_update(srv, rpc_end - start, stream_end - rpc_end);
-    adapt_rate(srv, dt);
-    /* a new update: new budget, one more request per client */
-    srv->update_count++;
-    srv->exec_ns_this_update = 0;
-    srv->poll_ns_this_update = 0;
-    clients_reap(srv);
+    if (tick_held(srv)) {
+        srv->update_owed = true;
+        return;
+    }
+    finish_update(srv, start, dt);
 }
 
 static void on_tick(uv_timer_t *t) {
@@ -289,8 +319,10 @@ void krpc_server_destroy(krpc_server *srv) {
     uv_loop_close(&srv->loop);
     clients_reap(srv);
     loader_unload_all(srv);
+    fn_free(srv);
     registry_free(&srv->registry);
-    kbuf_free(&srv->services_cache);
+    for (int g = 0; g < KGEN_COUNT; g++)
+        kbuf_free(&srv->services_cache[g]);
     kbuf_free(&srv->scratch);
     for (size_t i = 0; i < srv->nendpoints; i++)
         endpoint_free(&srv->endpoints[i]);

@@ -3,6 +3,7 @@
 #ifndef KRPC_SERVER_INTERNAL_H
 #define KRPC_SERVER_INTERNAL_H
 
+#include "core/protocol.h"
 #include "krpc/server.h"
 #include "registry/registry.h"
 #include "rpc/error.h"
@@ -52,7 +53,11 @@ struct kconn {
     uint64_t opened_ns;
     kclient *client;
     char address[108]; /* IP address, socket path or serial port name */
-    size_t write_pending; /* bytes queued in uv_write requests */
+    size_t write_pending; /* bytes queued: in the uv_write in flight and in out */
+    kbuf out;             /* bytes waiting for the uv_write in flight to finish */
+    bool writing;         /* a uv_write is in flight */
+    bool corked;          /* gather writes in out until conn_uncork */
+    size_t in_skip;       /* RPC: bytes at the start of `in` already taken by the scheduler */
     bool reading;
     struct kws *ws;         /* WebSocket state (net/websocket.c), else NULL */
     struct kserial *serial; /* the serial port of a serial channel, else NULL */
@@ -85,6 +90,7 @@ struct kclient {
     uint8_t id[KRPC_CLIENT_ID_LEN];
     char *name;
     char address[108];
+    kgen gen; /* protocol generation, from the handshake (core/protocol.h) */
     kendpoint *ep;
     kconn *rpc;    /* NULL once the RPC connection closed */
     kconn *stream; /* NULL without a stream connection */
@@ -105,6 +111,7 @@ struct kclient {
  * its decoded arguments, and (once run) its outcome. */
 struct kcall {
     const kproc *proc;    /* NULL if lookup failed (lookup_err) */
+    kgen gen;             /* protocol generation of the client that sent it */
     kerror lookup_err;
     krpc_value *args;     /* nparams */
     uint8_t *present;     /* argument supplied (1) */
@@ -157,7 +164,7 @@ struct krpc_server {
 
     kregistry registry;
     kobjects objects;
-    kbuf services_cache; /* serialized Services, built at start */
+    kbuf services_cache[KGEN_COUNT]; /* serialized Services per protocol generation, built at start */
 
     size_t nendpoints;
     kendpoint endpoints[KRPC_MAX_ENDPOINTS];
@@ -179,6 +186,20 @@ struct krpc_server {
     uint64_t poll_ns_this_update;
     uint32_t max_time_per_update_us; /* live value (adaptive) */
     uint32_t game_scene;
+
+    /* Holding the tick (KRPC.HoldTick, core/tick.c). While a client holds
+     * it, updates advance nothing: no plugin ticks, no stream phase; requests
+     * of every client are served as they arrive, without the scheduler's
+     * limits. */
+    kclient *hold_client;      /* NULL: not held */
+    uint64_t hold_deadline_ns;
+    uint64_t tick_count;       /* simulated ticks taken (plugin ticks) */
+    uint64_t held_tick;        /* tick_count + 1 of the last tick held: one hold per tick */
+    bool held_this_update;     /* adaptive rate control ignores such updates */
+    bool update_owed;          /* a hold began in an update's RPC phase: its end (streams, ...) is due */
+    bool executing_request;    /* running a client's request (not a stream or an event) */
+
+    struct fnstate *fn; /* server-side functions of 0.7 clients (krpc/function.h), made on first use */
 
     kstatus status;
     struct kstatus_page *status_page; /* NULL when off */
@@ -212,6 +233,10 @@ void endpoint_free(kendpoint *ep);
  * WebSocket close 1007 on WebSockets). */
 void conn_close_malformed(kconn *c);
 void conn_close(kconn *c);
+/* Gather what is sent from now on, and send it in one piece at uncork (a
+ * client's pipelined requests answered in a row). */
+void conn_cork(kconn *c);
+void conn_uncork(kconn *c);
 /* Close now, dropping unsent bytes (server shutdown). */
 void conn_abort(kconn *c);
 /* Queue bytes on a connection (copied). Returns 0, or -1 if it is closing. */
@@ -251,8 +276,22 @@ int call_decode(krpc_server *srv, const uint8_t *p, size_t n, arena *a, kcall *o
 /* core: scheduler */
 void scheduler_client_input(krpc_server *srv, kclient *c);
 void scheduler_rpc_phase(krpc_server *srv);
+/* While the tick is held: serve what arrived, without the per-update limits. */
+void scheduler_held_poll(krpc_server *srv);
 void scheduler_add_client(krpc_server *srv, kclient *c);
 void scheduler_remove_client(krpc_server *srv, kclient *c);
+
+/* core: holding the tick (core/tick.c) */
+/* Whether a client holds the tick; ends a hold that timed out or whose
+ * client went (logged). */
+bool tick_held(krpc_server *srv);
+/* End the hold of client c, if it holds the tick (why: for the log, NULL
+ * when the client released it itself). */
+void tick_release(krpc_server *srv, kclient *c, const char *why);
+/* The KRPC procedures. */
+int tick_krpc_hold(krpc_call *call, const krpc_value *args, krpc_value *result);
+int tick_krpc_release(krpc_call *call, const krpc_value *args, krpc_value *result);
+int tick_krpc_next(krpc_call *call, const krpc_value *args, krpc_value *result);
 
 /* core: clients */
 kclient *client_create(krpc_server *srv, kconn *rpc, const char *name, size_t name_len);
@@ -271,6 +310,9 @@ void status_encode(krpc_server *srv, kbuf *out);
 
 /* krpc: the built-in KRPC service */
 extern const krpc_plugin krpc_core_plugin;
+/* Per service of krpc_core_plugin: the protocol generations that see it
+ * (the KRPC of old clients, the KRPC of 0.7 clients, StdLib). */
+extern const uint8_t krpc_core_service_gens[];
 
 /* plugins: host API */
 extern const krpc_host_api krpc_host_api_v1;

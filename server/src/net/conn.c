@@ -92,10 +92,12 @@ void conn_resume(kconn *c) {
     }
 }
 
+/* One uv_write in flight per connection: bytes sent while it runs gather in
+ * kconn.out and go in the next one, so that many small messages (a flood of
+ * tiny responses) cost one write each way, not one request each. */
 typedef struct write_req {
     uv_write_t req;
-    size_t len;
-    uint8_t data[];
+    kbuf buf;
 } write_req;
 
 static void on_close(uv_handle_t *h) {
@@ -103,6 +105,7 @@ static void on_close(uv_handle_t *h) {
     if (c->ws)
         ws_free(c);
     kbuf_free(&c->in);
+    kbuf_free(&c->out);
     free(c);
 }
 
@@ -118,15 +121,44 @@ static void really_close(kconn *c) {
     uv_close(&c->h.handle, on_close);
 }
 
+static void on_write(uv_write_t *r, int status);
+
+/* Hand what gathered in c->out to libuv. */
+static int start_write(kconn *c) {
+    write_req *w = malloc(sizeof *w);
+    if (!w)
+        abort();
+    w->buf = c->out;
+    c->out = (kbuf){0};
+    uv_buf_t b = uv_buf_init((char *)w->buf.data, (unsigned)w->buf.len);
+    if (uv_write(&w->req, &c->h.stream, &b, 1, on_write) != 0) {
+        c->write_pending -= w->buf.len;
+        kbuf_free(&w->buf);
+        free(w);
+        return -1;
+    }
+    c->writing = true;
+    return 0;
+}
+
 static void on_write(uv_write_t *r, int status) {
     write_req *w = (write_req *)r;
     kconn *c = r->handle->data;
-    c->write_pending -= w->len;
+    c->write_pending -= w->buf.len;
+    kbuf_free(&w->buf);
     free(w);
-    if (status < 0 && status != UV_ECANCELED)
-        conn_close(c);
-    else if (c->state == CONN_CLOSING && c->write_pending == 0 && !uv_is_closing(&c->h.handle))
+    c->writing = false;
+    if (status < 0) {
+        if (status != UV_ECANCELED)
+            conn_close(c);
+        return;
+    }
+    if (c->out.len && !uv_is_closing(&c->h.handle)) {
+        if (start_write(c) != 0)
+            conn_close(c);
+    } else if (c->state == CONN_CLOSING && c->write_pending == 0 && !uv_is_closing(&c->h.handle)) {
         really_close(c);
+    }
 }
 
 int conn_writev(kconn *c, const uv_buf_t *bufs, unsigned nbufs) {
@@ -135,7 +167,7 @@ int conn_writev(kconn *c, const uv_buf_t *bufs, unsigned nbufs) {
         total += bufs[i].len;
     status_count_written(c->srv, total);
     size_t done = 0;
-    if (c->write_pending == 0) {
+    if (c->write_pending == 0 && !c->corked) {
         int n = uv_try_write(&c->h.stream, bufs, nbufs);
         if (n == (int)total)
             return 0;
@@ -151,34 +183,58 @@ int conn_writev(kconn *c, const uv_buf_t *bufs, unsigned nbufs) {
         /* a reader that does not read: drop it rather than buffer without end */
         KLOG_WARN(&c->srv->log, "Connection from %s: over %zu bytes waiting to be sent; closing it",
                   c->address, c->srv->cfg.max_send_buffer);
-        c->write_pending = 0;
         conn_abort(c);
         return -1;
     }
-    write_req *w = malloc(sizeof *w + len);
-    if (!w)
-        abort();
-    w->len = len;
-    /* the part uv_try_write did not take, in one piece */
-    size_t at = 0, skip = done;
+    /* the part uv_try_write did not take */
+    size_t skip = done;
     for (unsigned i = 0; i < nbufs; i++) {
         size_t n = bufs[i].len;
         if (skip >= n) {
             skip -= n;
             continue;
         }
-        memcpy(w->data + at, bufs[i].base + skip, n - skip);
-        at += n - skip;
+        kbuf_append(&c->out, bufs[i].base + skip, n - skip);
         skip = 0;
     }
-    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)len);
-    if (uv_write(&w->req, &c->h.stream, &b, 1, on_write) != 0) {
-        free(w);
+    c->write_pending += len;
+    if (!c->writing && !c->corked && start_write(c) != 0) {
         conn_close(c);
         return -1;
     }
-    c->write_pending += len;
     return 0;
+}
+
+void conn_cork(kconn *c) { c->corked = true; }
+
+void conn_uncork(kconn *c) {
+    if (!c->corked)
+        return;
+    c->corked = false;
+    if (c->writing || uv_is_closing(&c->h.handle))
+        return;
+    if (!c->out.len) {
+        if (c->state == CONN_CLOSING && c->write_pending == 0)
+            really_close(c); /* closed while corked: nothing left to send */
+        return;
+    }
+    /* what gathered goes out in one write (or one uv_write for the rest) */
+    uv_buf_t b = uv_buf_init((char *)c->out.data, (unsigned)c->out.len);
+    int n = uv_try_write(&c->h.stream, &b, 1);
+    if (n < 0 && n != UV_EAGAIN) {
+        conn_close(c);
+        return;
+    }
+    if (n > 0) {
+        kbuf_consume(&c->out, (size_t)n);
+        c->write_pending -= (size_t)n;
+    }
+    if (c->out.len) {
+        if (start_write(c) != 0)
+            conn_close(c);
+    } else if (c->state == CONN_CLOSING && c->write_pending == 0) {
+        really_close(c); /* closed while corked, and now all sent */
+    }
 }
 
 int conn_send(kconn *c, const uint8_t *data, size_t len) {

@@ -10,11 +10,12 @@
 #include <string.h>
 #include <sys/random.h>
 
-static void respond(kconn *c, Krpc__Schema__ConnectionResponse__Status status, const char *message,
-                    const uint8_t *id) {
+static void respond_version(kconn *c, Krpc__Schema__ConnectionResponse__Status status, const char *message,
+                            const uint8_t *id, uint32_t version) {
     Krpc__Schema__ConnectionResponse r;
     krpc__schema__connection_response__init(&r);
     r.status = status;
+    r.protocol_version = version; /* 0 (pre-0.7) is not written: unchanged bytes */
     r.message = (char *)(message ? message : "");
     if (id) {
         r.client_identifier.data = (uint8_t *)id;
@@ -27,6 +28,11 @@ static void respond(kconn *c, Krpc__Schema__ConnectionResponse__Status status, c
     size_t h = varint_encode(buf, n);
     krpc__schema__connection_response__pack(&r, buf + h);
     conn_send(c, buf, h + n);
+}
+
+static void respond(kconn *c, Krpc__Schema__ConnectionResponse__Status status, const char *message,
+                    const uint8_t *id) {
+    respond_version(c, status, message, id, 0);
 }
 
 static void reject(kconn *c, Krpc__Schema__ConnectionResponse__Status status, const char *message) {
@@ -42,6 +48,14 @@ static bool policy_allows(krpc_server *srv, const char *address) {
         if (strcmp(srv->cfg.allow[i], address) == 0)
             return true;
     return false;
+}
+
+int handshake_generation(const Krpc__Schema__ConnectionRequest *req, char *msg, size_t msglen) {
+    int g = protocol_generation(req->protocol_version);
+    if (g < 0)
+        snprintf(msg, msglen, WRONG_PROTOCOL_VERSION_TEXT_FMT, (unsigned long long)req->protocol_version,
+                 KRPC_PROTOCOL_VERSION);
+    return g;
 }
 
 bool handshake_admits(krpc_server *srv, const char *address, char *msg, size_t msglen) {
@@ -67,22 +81,34 @@ static void rpc_handshake(kconn *c, const Krpc__Schema__ConnectionRequest *req) 
         return;
     }
     char msg[200];
+    int gen = handshake_generation(req, msg, sizeof msg);
+    if (gen < 0) {
+        reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__WRONG_PROTOCOL_VERSION, msg);
+        return;
+    }
     if (!handshake_admits(srv, c->address, msg, sizeof msg)) {
         reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__MALFORMED_MESSAGE, msg);
         return;
     }
     const char *name = req->client_name ? req->client_name : "";
     kclient *cl = client_create(srv, c, name, strlen(name));
+    cl->gen = (kgen)gen;
     c->client = cl;
     c->state = CONN_RPC;
-    respond(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__OK, NULL, cl->id);
-    KLOG_INFO(&srv->log, "Client '%s' connected from %s", cl->name, c->address);
+    respond_version(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__OK, NULL, cl->id, req->protocol_version);
+    KLOG_INFO(&srv->log, "Client '%s' connected from %s%s", cl->name, c->address,
+              gen == KGEN_V07 ? " (protocol version 1)" : "");
 }
 
 static void stream_handshake(kconn *c, const Krpc__Schema__ConnectionRequest *req) {
     krpc_server *srv = c->srv;
     if (req->type != KRPC__SCHEMA__CONNECTION_REQUEST__TYPE__STREAM) {
         reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__WRONG_TYPE, WRONG_TYPE_STREAM_TEXT);
+        return;
+    }
+    char msg[200];
+    if (handshake_generation(req, msg, sizeof msg) < 0) {
+        reject(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__WRONG_PROTOCOL_VERSION, msg);
         return;
     }
     if (req->client_identifier.len != KRPC_CLIENT_ID_LEN) {
@@ -107,7 +133,7 @@ static void stream_handshake(kconn *c, const Krpc__Schema__ConnectionRequest *re
     uint8_t own_id[KRPC_CLIENT_ID_LEN];
     if (getrandom(own_id, sizeof own_id, 0) != (ssize_t)sizeof own_id)
         memset(own_id, 0x5a, sizeof own_id);
-    respond(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__OK, NULL, own_id);
+    respond_version(c, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__OK, NULL, own_id, req->protocol_version);
 }
 
 void handshake_input(kconn *c) {

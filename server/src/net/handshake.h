@@ -4,9 +4,13 @@
 #define KRPC_HANDSHAKE_H
 
 #include "core/server_internal.h"
+#include "krpc.pb-c.h"
 
 /* Bytes arrived on a connection still in its handshake. */
 void handshake_input(kconn *c);
+/* The protocol generation a ConnectionRequest asks for (core/protocol.h), or
+ * -1 with msg saying why the version is refused. */
+int handshake_generation(const Krpc__Schema__ConnectionRequest *req, char *msg, size_t msglen);
 /* Whether a new RPC client from address may connect (client limit, the
  * connection policy); if not, msg says why (for the client). */
 bool handshake_admits(krpc_server *srv, const char *address, char *msg, size_t msglen);

@@ -278,10 +278,11 @@ static void port_write(kserial *p, const uint8_t *const *parts, const size_t *le
 }
 
 static void send_connection_response(kserial *p, Krpc__Schema__ConnectionResponse__Status status,
-                                     const char *message, const uint8_t *id) {
+                                     const char *message, const uint8_t *id, uint32_t version) {
     Krpc__Schema__ConnectionResponse r;
     krpc__schema__connection_response__init(&r);
     r.status = status;
+    r.protocol_version = version; /* 0 (pre-0.7) is not written */
     r.message = (char *)(message ? message : "");
     if (id) {
         r.client_identifier.data = (uint8_t *)id;
@@ -300,7 +301,7 @@ static void send_connection_response(kserial *p, Krpc__Schema__ConnectionRespons
 
 /* A failed attempt: reply, then forget what was read (transports.md 4.3). */
 static void reject(kserial *p, Krpc__Schema__ConnectionResponse__Status status, const char *message) {
-    send_connection_response(p, status, message, NULL);
+    send_connection_response(p, status, message, NULL, 0);
     p->in.len = 0;
     p->attempt = p->garbage = false;
 }
@@ -326,6 +327,11 @@ static void handshake(kserial *p, const Krpc__Schema__ConnectionRequest *req) {
         return;
     }
     char msg[200];
+    int gen = handshake_generation(req, msg, sizeof msg);
+    if (gen < 0) {
+        reject(p, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__WRONG_PROTOCOL_VERSION, msg);
+        return;
+    }
     if (!handshake_admits(srv, p->ep->port, msg, sizeof msg)) {
         reject(p, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__MALFORMED_MESSAGE, msg);
         return;
@@ -334,6 +340,7 @@ static void handshake(kserial *p, const Krpc__Schema__ConnectionRequest *req) {
     kconn *stream = new_channel(p, ROLE_STREAM);
     const char *name = req->client_name ? req->client_name : "";
     kclient *cl = client_create(srv, rpc, name, strlen(name));
+    cl->gen = (kgen)gen;
     rpc->client = cl;
     rpc->state = CONN_RPC;
     stream->client = cl;
@@ -341,7 +348,7 @@ static void handshake(kserial *p, const Krpc__Schema__ConnectionRequest *req) {
     cl->stream = stream;
     p->rpc = rpc;
     p->stream = stream;
-    send_connection_response(p, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__OK, NULL, cl->id);
+    send_connection_response(p, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__OK, NULL, cl->id, req->protocol_version);
     KLOG_INFO(&srv->log, "Client '%s' connected from %s", cl->name, p->ep->port);
 }
 

@@ -212,8 +212,56 @@ static long query_param(const char *q, size_t qlen, const char *name, char *out)
     return -1;
 }
 
-static void open_rpc(kconn *c, const char *query, size_t qlen, const hdr *h, size_t nh, const char *accept);
-static void open_stream(kconn *c, const char *query, size_t qlen, const char *accept);
+/* The kRPC protocol version a client asked for with the subprotocol
+ * "krpc.<version>" (core/protocol.h): the highest one it offers that this
+ * server speaks, as the subprotocol to name in the 101. */
+typedef struct ws_version {
+    kgen gen;
+    char subprotocol[32]; /* "" when the client asked for none */
+} ws_version;
+
+static void open_rpc(kconn *c, const char *query, size_t qlen, const hdr *h, size_t nh, const char *accept,
+                     const ws_version *ver);
+static void open_stream(kconn *c, const char *query, size_t qlen, const char *accept, const ws_version *ver);
+
+/* Returns false if the client asks only for kRPC versions this server does
+ * not speak. Subprotocols other than krpc.* are ignored, as before 0.7. */
+static bool choose_version(const hdr *h, size_t nh, ws_version *out) {
+    out->gen = KGEN_LEGACY;
+    out->subprotocol[0] = '\0';
+    const hdr *sp = find_header(h, nh, "Sec-WebSocket-Protocol");
+    if (!sp)
+        return true;
+    enum { MAXV = 32 };
+    const char *v[MAXV];
+    size_t vl[MAXV];
+    size_t n = header_values(sp, v, vl, MAXV);
+    size_t plen = strlen(WS_SUBPROTOCOL_PREFIX);
+    bool asked = false;
+    long best = -1;
+    for (size_t i = 0; i < n && i < MAXV; i++) {
+        if (vl[i] <= plen || strncasecmp(v[i], WS_SUBPROTOCOL_PREFIX, plen))
+            continue;
+        asked = true;
+        unsigned long long version = 0;
+        bool digits = vl[i] - plen <= 9;
+        for (size_t k = plen; k < vl[i] && digits; k++) {
+            if (v[i][k] < '0' || v[i][k] > '9')
+                digits = false;
+            else
+                version = version * 10 + (unsigned)(v[i][k] - '0');
+        }
+        if (digits && protocol_generation(version) >= 0 && (long)version > best)
+            best = (long)version;
+    }
+    if (!asked)
+        return true;
+    if (best < 0)
+        return false;
+    out->gen = (kgen)protocol_generation((uint64_t)best);
+    snprintf(out->subprotocol, sizeof out->subprotocol, "%s%ld", WS_SUBPROTOCOL_PREFIX, best);
+    return true;
+}
 static void frames_input(kconn *c);
 
 static void http_input(kconn *c) {
@@ -345,6 +393,11 @@ static void http_input(kconn *c) {
         http_reply(c, "426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n", NULL);
         return;
     }
+    ws_version version;
+    if (!choose_version(hs, nh, &version)) {
+        http_reply(c, "400 Bad Request", NULL, WS_WRONG_PROTOCOL_VERSION_TEXT);
+        return;
+    }
     char accept[29];
     ws_accept_key(key->value, key->vlen, accept);
     const char *query = qmark ? qmark + 1 : "";
@@ -356,9 +409,9 @@ static void http_input(kconn *c) {
     memcpy(q, query, qlen);
     q[qlen] = '\0';
     if (c->role == ROLE_RPC)
-        open_rpc(c, q, qlen, hs, nh, accept);
+        open_rpc(c, q, qlen, hs, nh, accept, &version);
     else
-        open_stream(c, q, qlen, accept);
+        open_stream(c, q, qlen, accept, &version);
     free(q);
     if (c->state == CONN_CLOSING)
         return;
@@ -368,17 +421,21 @@ static void http_input(kconn *c) {
     frames_input(c);
 }
 
-static void send_101(kconn *c, const char *accept) {
-    char buf[160];
+static void send_101(kconn *c, const char *accept, const ws_version *ver) {
+    char buf[224];
+    char proto[64] = "";
+    if (ver->subprotocol[0])
+        snprintf(proto, sizeof proto, "Sec-WebSocket-Protocol: %s\r\n", ver->subprotocol);
     int n = snprintf(buf, sizeof buf,
                      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Accept: %s\r\n\r\n",
-                     accept);
+                     "Sec-WebSocket-Accept: %s\r\n%s\r\n",
+                     accept, proto);
     uv_buf_t b = uv_buf_init(buf, (unsigned)n);
     conn_writev(c, &b, 1);
 }
 
-static void open_rpc(kconn *c, const char *query, size_t qlen, const hdr *h, size_t nh, const char *accept) {
+static void open_rpc(kconn *c, const char *query, size_t qlen, const hdr *h, size_t nh, const char *accept,
+                     const ws_version *ver) {
     krpc_server *srv = c->srv;
     char *name = malloc(qlen + 256);
     if (!name)
@@ -402,19 +459,20 @@ static void open_rpc(kconn *c, const char *query, size_t qlen, const hdr *h, siz
         free(name);
         return;
     }
-    send_101(c, accept);
+    send_101(c, accept, ver);
     if (c->state == CONN_CLOSING) {
         free(name);
         return;
     }
     kclient *cl = client_create(srv, c, name, (size_t)n);
+    cl->gen = ver->gen;
     c->client = cl;
     c->state = CONN_RPC;
     KLOG_INFO(&srv->log, "Client '%s' connected from %s (WebSocket)", cl->name, c->address);
     free(name);
 }
 
-static void open_stream(kconn *c, const char *query, size_t qlen, const char *accept) {
+static void open_stream(kconn *c, const char *query, size_t qlen, const char *accept, const ws_version *ver) {
     krpc_server *srv = c->srv;
     char *value = malloc(qlen + 1);
     if (!value)
@@ -434,7 +492,7 @@ static void open_stream(kconn *c, const char *query, size_t qlen, const char *ac
         conn_close(c); /* the reference answers nothing */
         return;
     }
-    send_101(c, accept);
+    send_101(c, accept, ver);
     if (c->state == CONN_CLOSING)
         return;
     if (cl->stream) {

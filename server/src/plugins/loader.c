@@ -61,6 +61,8 @@ static int add(krpc_server *srv, const krpc_plugin *desc, const char *origin, vo
             p->option_values[i] = arena_strdup(&srv->registry.mem, opts->values[i]);
         }
     }
+    if (desc == &krpc_core_plugin)
+        p->service_gens = krpc_core_service_gens;
     /* validated whole, then initialised, and only then visible: a plugin
      * whose init fails is refused alone */
     if (registry_stage_plugin(&srv->registry, p, why, sizeof why))

@@ -27,10 +27,12 @@ void registry_free(kregistry *r) {
     }
     free(r->services);
     free(r->plugins);
-    strmap_free(&r->by_name);
-    u64map_free(&r->by_id);
-    strmap_free(&r->named_types);
-    strmap_free(&r->staged_types);
+    for (int g = 0; g < KGEN_COUNT; g++) {
+        strmap_free(&r->by_name_gen[g]);
+        u64map_free(&r->by_id_gen[g]);
+        strmap_free(&r->named_types_gen[g]);
+        strmap_free(&r->staged_types_gen[g]);
+    }
     free(r->staged);
     arena_free(&r->mem);
     memset(r, 0, sizeof *r);
@@ -42,11 +44,27 @@ uint32_t registry_derive_service_id(const char *name) {
     return (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
 }
 
-const kservice *registry_service_by_name(const kregistry *r, const char *name, size_t len) {
-    return strmap_getn(&r->by_name, name, len);
+const kservice *registry_service_by_name_gen(const kregistry *r, kgen g, const char *name, size_t len) {
+    return strmap_getn(&r->by_name_gen[g], name, len);
 }
 
-const kservice *registry_service_by_id(const kregistry *r, uint32_t id) { return u64map_get(&r->by_id, id); }
+const kservice *registry_service_by_id_gen(const kregistry *r, kgen g, uint32_t id) {
+    return u64map_get(&r->by_id_gen[g], id);
+}
+
+const kservice *registry_service_by_name(const kregistry *r, const char *name, size_t len) {
+    return registry_service_by_name_gen(r, KGEN_LEGACY, name, len);
+}
+
+const kservice *registry_service_by_id(const kregistry *r, uint32_t id) {
+    return registry_service_by_id_gen(r, KGEN_LEGACY, id);
+}
+
+/* The generation whose names a service's declarations resolve in: its
+ * oldest (a service every client sees refers to what old clients see). */
+static kgen home_gen(const kservice *home) {
+    return !home || (home->gens & KGEN_BIT(KGEN_LEGACY)) ? KGEN_LEGACY : KGEN_V07;
+}
 
 const kproc *service_proc_by_name(const kservice *s, const char *name, size_t len) {
     return strmap_getn(&s->procs_by_name, name, len);
@@ -60,7 +78,7 @@ const kexception *registry_exception(const kregistry *r, const kservice *home, c
     const char *dot = strchr(name, '.');
     const kservice *s = home;
     if (dot) {
-        s = registry_service_by_name(r, name, (size_t)(dot - name));
+        s = registry_service_by_name_gen(r, home_gen(home), name, (size_t)(dot - name));
         name = dot + 1;
     }
     if (!s)
@@ -82,8 +100,9 @@ const ktype *staging_lookup_type(kregistry *r, const kservice *home, const char 
         if (!home || (size_t)snprintf(buf, sizeof buf, "%s.%.*s", home->name, (int)len, name) >= sizeof buf)
             return NULL;
     }
-    const ktype *t = strmap_get(&r->staged_types, buf);
-    return t ? t : strmap_get(&r->named_types, buf);
+    kgen g = home_gen(home);
+    const ktype *t = strmap_get(&r->staged_types_gen[g], buf);
+    return t ? t : strmap_get(&r->named_types_gen[g], buf);
 }
 
 /* ---- building ---------------------------------------------------------- */
@@ -383,24 +402,33 @@ static int stage_type_name(builder *b, kservice *s, const char *name, ktype *t) 
         return failf(b, "duplicate name");
     const char *key = arena_printf(&b->r->mem, "%s.%s", s->name, name);
     if (t)
-        strmap_put(&b->r->staged_types, key, t);
+        for (int g = 0; g < KGEN_COUNT; g++)
+            if (s->gens & KGEN_BIT(g))
+                strmap_put(&b->r->staged_types_gen[g], key, t);
     return 0;
 }
 
 /* First pass: the service and the names of its types. */
-static int stage_service(builder *b, const krpc_service_decl *d) {
+static int stage_service(builder *b, const krpc_service_decl *d, uint8_t gens) {
     kregistry *r = b->r;
     snprintf(b->where, sizeof b->where, "service %s", d->name ? d->name : "(null)");
     if (!valid_name(d->name))
         return failf(b, "name is not a kRPC identifier (^[A-Z][A-Za-z0-9]*$)");
-    if (registry_service_by_name(r, d->name, strlen(d->name)))
-        return failf(b, "a service of that name is already loaded");
     uint32_t id = d->id ? d->id : registry_derive_service_id(d->name);
     if (!id)
         return failf(b, "service id 0");
-    if (registry_service_by_id(r, id))
-        return failf(b, "service id %u is already taken", id);
+    /* names and ids are unique among the services one client sees */
+    for (int g = 0; g < KGEN_COUNT; g++) {
+        if (!(gens & KGEN_BIT(g)))
+            continue;
+        if (registry_service_by_name_gen(r, (kgen)g, d->name, strlen(d->name)))
+            return failf(b, "a service of that name is already loaded");
+        if (registry_service_by_id_gen(r, (kgen)g, id))
+            return failf(b, "service id %u is already taken", id);
+    }
     for (size_t i = 0; i < r->nstaged; i++) {
+        if (!(r->staged[i]->gens & gens))
+            continue;
         if (strcmp(r->staged[i]->name, d->name) == 0)
             return failf(b, "declared twice");
         if (r->staged[i]->id == id)
@@ -413,6 +441,7 @@ static int stage_service(builder *b, const krpc_service_decl *d) {
     s->doc_xml = doc_xml(b, d->doc, NULL, NULL);
     deprecation(b, d->deprecated, &s->deprecated, &s->deprecated_reason);
     s->scenes = d->game_scenes ? d->game_scenes : KRPC_SCENE_ALL;
+    s->gens = gens;
     s->type_prefix = d->type_namespace ? arena_strdup(&r->mem, d->type_namespace)
                                        : arena_printf(&r->mem, "%s.", s->name);
     r->staged = realloc(r->staged, (r->nstaged + 1) * sizeof *r->staged);
@@ -538,9 +567,12 @@ static int build_service(builder *b, kservice *s, const krpc_service_decl *d) {
                     return failf(b, "duplicate field");
             kfield *f = &st->fields[j];
             f->name = arena_strdup(&r->mem, fd->name);
-            f->type = parse_type(b, s, fd->type, NULL);
+            bool nullable;
+            f->type = parse_type(b, s, fd->type, &nullable);
             if (!f->type)
                 return -1;
+            if (nullable) /* a nullable field (kRPC 0.7): the position allows null */
+                f->type = type_nullable(r, f->type);
             if (f->type->code >= KT_EVENT && f->type->code <= KT_SERVICES)
                 return failf(b, "struct fields cannot hold messages");
             f->doc_xml = doc_xml(b, fd->doc, NULL, NULL);
@@ -574,17 +606,23 @@ static int build_service(builder *b, kservice *s, const krpc_service_decl *d) {
 
 static void unstage(kregistry *r, bool commit) {
     if (commit) {
-        for (size_t i = 0; i < r->staged_types.cap; i++)
-            if (r->staged_types.vals[i])
-                strmap_put(&r->named_types, r->staged_types.keys[i], r->staged_types.vals[i]);
+        for (int g = 0; g < KGEN_COUNT; g++) {
+            strmap *st = &r->staged_types_gen[g];
+            for (size_t i = 0; i < st->cap; i++)
+                if (st->vals[i])
+                    strmap_put(&r->named_types_gen[g], st->keys[i], st->vals[i]);
+        }
         for (size_t i = 0; i < r->nstaged; i++) {
             kservice *s = r->staged[i];
             r->services = realloc(r->services, (r->nservices + 1) * sizeof *r->services);
             if (!r->services)
                 abort();
             r->services[r->nservices++] = s;
-            strmap_put(&r->by_name, s->name, s);
-            u64map_put(&r->by_id, s->id, s);
+            for (int g = 0; g < KGEN_COUNT; g++)
+                if (s->gens & KGEN_BIT(g)) {
+                    strmap_put(&r->by_name_gen[g], s->name, s);
+                    u64map_put(&r->by_id_gen[g], s->id, s);
+                }
         }
     } else {
         for (size_t i = 0; i < r->nstaged; i++) {
@@ -592,7 +630,8 @@ static void unstage(kregistry *r, bool commit) {
             free(r->staged[i]->procs);
         }
     }
-    strmap_free(&r->staged_types);
+    for (int g = 0; g < KGEN_COUNT; g++)
+        strmap_free(&r->staged_types_gen[g]);
     free(r->staged);
     r->staged = NULL;
     r->nstaged = 0;
@@ -607,7 +646,7 @@ int registry_stage_plugin(kregistry *r, kplugin *plugin, char *err, size_t errle
         return -1;
     }
     for (size_t i = 0; decls[i].name && rc == 0; i++)
-        rc = stage_service(&b, &decls[i]);
+        rc = stage_service(&b, &decls[i], plugin->service_gens ? plugin->service_gens[i] : KGEN_ALL);
     for (size_t i = 0; decls[i].name && rc == 0; i++)
         rc = build_service(&b, r->staged[i], &decls[i]);
     if (rc)

@@ -5,6 +5,7 @@
 #ifndef KRPC_REGISTRY_H
 #define KRPC_REGISTRY_H
 
+#include "core/protocol.h"
 #include "krpc/plugin.h"
 #include "util/arena.h"
 #include "util/map.h"
@@ -48,6 +49,10 @@ typedef struct kplugin kplugin;
 typedef struct ktype ktype;
 struct ktype {
     int code;
+    /* null allowed at this position. Set on nested positions (element, item,
+     * value, struct field) and on the types of 0.7 views; top-level
+     * parameters and returns also say it in kparam.nullable/ret_nullable. */
+    bool nullable;
     size_t nsub;
     const ktype **sub; /* element types: tuple 1..n, list/set 1, dict key+value */
     const kclass *cls;
@@ -162,6 +167,7 @@ struct kservice {
     bool deprecated;
     const char *deprecated_reason;
     uint32_t scenes;
+    uint8_t gens;            /* KGEN_BIT mask of the protocol generations it serves */
     const char *type_prefix; /* .NET-style prefix for type names in messages */
     size_t nprocs;
     kproc **procs; /* by id - 1 */
@@ -184,16 +190,21 @@ struct kplugin {
     const char **option_values;
     struct krpc_host *host;
     bool initialised;
+    /* built-in plugins only: per declared service, the KGEN_BIT mask of the
+     * protocol generations that see it (NULL: every generation) */
+    const uint8_t *service_gens;
 };
 
 typedef struct kregistry {
     arena mem;
     size_t nservices;
     kservice **services; /* registration order */
-    strmap by_name;
-    u64map by_id;
-    strmap named_types;  /* "Service.Name" -> ktype (classes, enums, structs) */
-    strmap staged_types; /* the same for the plugin being added */
+    /* lookups per protocol generation (core/protocol.h): a service is in the
+     * maps of the generations it serves (kservice.gens) */
+    strmap by_name_gen[KGEN_COUNT];
+    u64map by_id_gen[KGEN_COUNT];
+    strmap named_types_gen[KGEN_COUNT]; /* "Service.Name" -> ktype (classes, enums, structs) */
+    strmap staged_types_gen[KGEN_COUNT]; /* the same for the plugin being added */
     kservice **staged;   /* services of the plugin being added */
     size_t nstaged;
     size_t nplugins;
@@ -212,6 +223,10 @@ int registry_stage_plugin(kregistry *r, kplugin *plugin, char *err, size_t errle
 void registry_commit_plugin(kregistry *r, kplugin *plugin);
 void registry_abort_plugin(kregistry *r);
 
+/* Services as a client of generation g sees them. */
+const kservice *registry_service_by_name_gen(const kregistry *r, kgen g, const char *name, size_t len);
+const kservice *registry_service_by_id_gen(const kregistry *r, kgen g, uint32_t id);
+/* The same for pre-0.7 clients (tools). */
 const kservice *registry_service_by_name(const kregistry *r, const char *name, size_t len);
 const kservice *registry_service_by_id(const kregistry *r, uint32_t id);
 const kproc *service_proc_by_name(const kservice *s, const char *name, size_t len);
@@ -227,6 +242,8 @@ const ktype *type_parse(kregistry *r, const kservice *home, const char *spec, bo
                         char *err, size_t errlen);
 /* Shared built-in types. */
 const ktype *type_builtin(int code);
+/* t allowing null (a copy in r's memory; t itself if it already does). */
+const ktype *type_nullable(kregistry *r, const ktype *t);
 
 /* Class, enum or struct type by name ("Name" in home's service, or
  * "Service.Name"), among registered services and those being added. */

@@ -6,14 +6,21 @@
 
 typedef struct sd {
     arena *a;
+    kgen gen; /* the protocol generation the description is for */
 } sd;
 
 static char *str(const char *s) { return (char *)(s ? s : ""); }
 
-static Krpc__Schema__Type *type_msg(sd *c, const ktype *t) {
+/* A Type message; nullable: the position allows null. For 0.7 clients the
+ * flag is Type.nullable, at every position (v070-final.md 2.2); older
+ * clients read it from Parameter.nullable / Procedure.return_is_nullable
+ * and have no nested nulls. */
+static Krpc__Schema__Type *type_msg(sd *c, const ktype *t, bool nullable) {
     Krpc__Schema__Type *m = arena_alloc(c->a, sizeof *m);
     krpc__schema__type__init(m);
     m->code = (Krpc__Schema__Type__TypeCode)t->code;
+    if (c->gen >= KGEN_V07)
+        m->nullable = nullable || t->nullable;
     const kservice *svc = NULL;
     const char *name = NULL;
     if (t->code == KT_CLASS)
@@ -30,7 +37,7 @@ static Krpc__Schema__Type *type_msg(sd *c, const ktype *t) {
         m->n_types = t->nsub;
         m->types = arena_alloc(c->a, t->nsub * sizeof *m->types);
         for (size_t i = 0; i < t->nsub; i++)
-            m->types[i] = type_msg(c, t->sub[i]);
+            m->types[i] = type_msg(c, t->sub[i], false);
     }
     return m;
 }
@@ -46,8 +53,9 @@ static Krpc__Schema__Procedure *proc_msg(sd *c, const kproc *p) {
         Krpc__Schema__Parameter *pm = arena_alloc(c->a, sizeof *pm);
         krpc__schema__parameter__init(pm);
         pm->name = str(kp->name);
-        pm->type = type_msg(c, kp->type);
-        pm->nullable = kp->nullable;
+        pm->type = type_msg(c, kp->type, kp->nullable);
+        if (c->gen == KGEN_LEGACY)
+            pm->nullable = kp->nullable;
         pm->has_default_value = kp->has_default;
         pm->default_value_is_null = kp->default_null;
         if (kp->has_default && !kp->default_null) {
@@ -57,8 +65,9 @@ static Krpc__Schema__Procedure *proc_msg(sd *c, const kproc *p) {
         m->parameters[i] = pm;
     }
     if (p->ret) {
-        m->return_type = type_msg(c, p->ret);
-        m->return_is_nullable = p->ret_nullable;
+        m->return_type = type_msg(c, p->ret, p->ret_nullable);
+        if (c->gen == KGEN_LEGACY)
+            m->return_is_nullable = p->ret_nullable;
     }
     m->documentation = str(p->doc_xml);
     if ((p->scenes & KRPC_SCENE_ALL) != KRPC_SCENE_ALL) {
@@ -147,7 +156,7 @@ static Krpc__Schema__Service *service_msg(sd *c, const kservice *s) {
             Krpc__Schema__StructField *fm = arena_alloc(c->a, sizeof *fm);
             krpc__schema__struct_field__init(fm);
             fm->name = str(st->fields[j].name);
-            fm->type = type_msg(c, st->fields[j].type);
+            fm->type = type_msg(c, st->fields[j].type, false);
             fm->documentation = str(st->fields[j].doc_xml);
             fm->deprecated = st->fields[j].deprecated;
             fm->deprecated_reason = str(st->fields[j].deprecated_reason);
@@ -158,16 +167,16 @@ static Krpc__Schema__Service *service_msg(sd *c, const kservice *s) {
     return m;
 }
 
-void servicedefs_encode(const kregistry *r, kbuf *out) {
+void servicedefs_encode(const kregistry *r, kgen gen, kbuf *out) {
     arena a;
     arena_init(&a);
-    sd c = {&a};
+    sd c = {&a, gen};
     Krpc__Schema__Services msg;
     krpc__schema__services__init(&msg);
-    msg.n_services = r->nservices;
     msg.services = arena_alloc(&a, (r->nservices ? r->nservices : 1) * sizeof *msg.services);
     for (size_t i = 0; i < r->nservices; i++)
-        msg.services[i] = service_msg(&c, r->services[i]);
+        if (r->services[i]->gens & KGEN_BIT(gen))
+            msg.services[msg.n_services++] = service_msg(&c, r->services[i]);
     size_t n = krpc__schema__services__get_packed_size(&msg);
     kbuf_reserve(out, n);
     krpc__schema__services__pack(&msg, out->data + out->len);

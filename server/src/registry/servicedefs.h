@@ -5,7 +5,8 @@
 #include "registry/registry.h"
 #include "util/buf.h"
 
-/* Append the serialized Services message describing every service. */
-void servicedefs_encode(const kregistry *r, kbuf *out);
+/* Append the serialized Services message describing every service a client
+ * of protocol generation gen sees, in that generation's form. */
+void servicedefs_encode(const kregistry *r, kgen gen, kbuf *out);
 
 #endif

@@ -41,6 +41,22 @@ const ktype *type_builtin(int code) {
     return NULL;
 }
 
+/* Value types become System.Nullable`1[T] in .NET names. */
+static bool dotnet_value_type(int code) {
+    return (code >= KT_DOUBLE && code <= KT_BOOL) || code == KT_ENUMERATION;
+}
+
+const ktype *type_nullable(kregistry *r, const ktype *t) {
+    if (t->nullable)
+        return t;
+    ktype *n = arena_alloc(&r->mem, sizeof *n);
+    *n = *t;
+    n->nullable = true;
+    if (dotnet_value_type(t->code))
+        n->dotnet = arena_printf(&r->mem, "System.Nullable`1[%s]", t->dotnet);
+    return n;
+}
+
 typedef struct parser {
     kregistry *r;
     const kservice *home;
@@ -74,6 +90,18 @@ static const ktype *collection(parser *ps, int code, size_t min, size_t max, con
         const ktype *t = parse(ps);
         if (!t)
             return NULL;
+        skip_ws(ps);
+        if (*ps->p == '?') {
+            /* a nested nullable position (kRPC 0.7): list elements, tuple
+             * items, dictionary values; never set elements or keys */
+            ps->p++;
+            if (code == KT_SET || (code == KT_DICTIONARY && n == 0)) {
+                snprintf(ps->err, ps->errlen, "%s cannot be nullable",
+                         code == KT_SET ? "set elements" : "dictionary keys");
+                return NULL;
+            }
+            t = type_nullable(ps->r, t);
+        }
         subs[n++] = t;
         skip_ws(ps);
         if (*ps->p == ',') {

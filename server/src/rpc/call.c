@@ -10,16 +10,17 @@
 
 static int decode_nested_call(kvalue_ctx *ctx, const uint8_t *p, size_t n, krpc_value *out);
 
+/* The services a client sees depend on its protocol generation (out->gen). */
 static void lookup(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, kcall *out, arena *a) {
     const kservice *s;
     if (m->service_id) {
-        s = registry_service_by_id(&srv->registry, m->service_id);
+        s = registry_service_by_id_gen(&srv->registry, out->gen, m->service_id);
         if (!s) {
             kerror_set(&out->lookup_err, a, "", "", "Service with id %u not found", m->service_id);
             return;
         }
     } else {
-        s = registry_service_by_name(&srv->registry, m->service, strlen(m->service));
+        s = registry_service_by_name_gen(&srv->registry, out->gen, m->service, strlen(m->service));
         if (!s) {
             kerror_set(&out->lookup_err, a, "", "", "Service \"%s\" not found", m->service);
             return;
@@ -75,16 +76,17 @@ static void check_supplied(krpc_server *srv, const Krpc__Schema__ProcedureCall *
 #define MAX_CALL_NESTING 16
 
 static int decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, arena *a, kcall *out, kerror *err,
-                      int depth);
+                      int depth, kgen gen);
 
 int call_decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, arena *a, kcall *out,
-                    kerror *err) {
-    return decode_msg(srv, m, a, out, err, 0);
+                    kerror *err, kgen gen) {
+    return decode_msg(srv, m, a, out, err, 0, gen);
 }
 
 static int decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, arena *a, kcall *out, kerror *err,
-                      int depth) {
+                      int depth, kgen gen) {
     memset(out, 0, sizeof *out);
+    out->gen = gen;
     lookup(srv, m, out, a);
     if (!out->proc)
         return 0; /* arguments of unknown procedures are not decoded */
@@ -93,7 +95,7 @@ static int decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, ar
     out->args = arena_zalloc(a, n * sizeof *out->args);
     out->present = arena_zalloc(a, n);
     kvalue_ctx ctx = {.a = a, .objects = &srv->objects, .err = err,
-                      .decode_call = decode_nested_call, .user = srv, .depth = depth};
+                      .decode_call = decode_nested_call, .user = srv, .depth = depth, .gen = gen};
     for (size_t i = 0; i < m->n_arguments; i++) {
         const Krpc__Schema__Argument *arg = m->arguments[i];
         if (arg->position >= p->nparams)
@@ -114,7 +116,8 @@ static int decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, ar
     return 0;
 }
 
-static int decode_at(krpc_server *srv, const uint8_t *p, size_t n, arena *a, kcall *out, kerror *err, int depth) {
+static int decode_at(krpc_server *srv, const uint8_t *p, size_t n, arena *a, kcall *out, kerror *err, int depth,
+                     kgen gen) {
     if (depth > MAX_CALL_NESTING) {
         kerror_kind(err, a, KRPC_ERR_ARGUMENT, "Procedure calls are nested more than %d deep", MAX_CALL_NESTING);
         return -1;
@@ -124,16 +127,16 @@ static int decode_at(krpc_server *srv, const uint8_t *p, size_t n, arena *a, kca
         kerror_set(err, a, "", "", "%s", KRPC_TRUNCATED_TEXT);
         return -1;
     }
-    return decode_msg(srv, m, a, out, err, depth);
+    return decode_msg(srv, m, a, out, err, depth, gen);
 }
 
 int call_decode(krpc_server *srv, const uint8_t *p, size_t n, arena *a, kcall *out, kerror *err) {
-    return decode_at(srv, p, n, a, out, err, 0);
+    return decode_at(srv, p, n, a, out, err, 0, KGEN_LEGACY);
 }
 
 static int decode_nested_call(kvalue_ctx *ctx, const uint8_t *p, size_t n, krpc_value *out) {
     kcall *c = arena_alloc(ctx->a, sizeof *c);
-    if (decode_at(ctx->user, p, n, ctx->a, c, ctx->err, ctx->depth + 1))
+    if (decode_at(ctx->user, p, n, ctx->a, c, ctx->err, ctx->depth + 1, ctx->gen))
         return -1;
     out->u.host = c;
     return 0;
@@ -171,7 +174,7 @@ static void free_state(kcall *c) {
 
 void call_drop(kcall *c) { free_state(c); }
 
-static void encode_result(krpc_server *srv, kcall *c, krpc_value *result, arena *a) {
+static void encode_result(krpc_server *srv, kclient *client, kcall *c, krpc_value *result, arena *a) {
     const kproc *p = c->proc;
     if (!p->ret)
         return;
@@ -188,7 +191,7 @@ static void encode_result(krpc_server *srv, kcall *c, krpc_value *result, arena 
                    p->fullname, p->ret->dotnet);
         return;
     }
-    kvalue_ctx ctx = {.a = a, .objects = &srv->objects, .err = &c->err};
+    kvalue_ctx ctx = {.a = a, .objects = &srv->objects, .err = &c->err, .gen = client ? client->gen : c->gen};
     srv->scratch.len = 0;
     if (value_encode(&ctx, p->ret, result, &srv->scratch)) {
         const char *why = c->err.description;
@@ -257,7 +260,7 @@ void call_execute(krpc_server *srv, kclient *client, kcall *c, arena *a, bool fi
         kerror_set(&c->err, a, "", "", "%s returned an invalid status %d", p->fullname, rc);
         return;
     }
-    encode_result(srv, c, &result, a);
+    encode_result(srv, client, c, &result, a);
 }
 
 int call_capture(krpc_server *srv, const kcall *src, arena *tmp, arena *dst, kcall *out,
@@ -273,7 +276,7 @@ int call_capture(krpc_server *srv, const kcall *src, arena *tmp, arena *dst, kca
     kbuf b = {0};
     kbuf_varint(&b, p->svc->id);
     kbuf_varint(&b, p->id);
-    kvalue_ctx ectx = {.a = tmp, .objects = &srv->objects, .err = err};
+    kvalue_ctx ectx = {.a = tmp, .objects = &srv->objects, .err = err, .gen = src->gen};
     for (size_t i = 0; i < p->nparams; i++) {
         if (p->params[i].type->code == KT_PROCEDURE_CALL) {
             kbuf_free(&b);
@@ -300,10 +303,11 @@ int call_capture(krpc_server *srv, const kcall *src, arena *tmp, arena *dst, kca
     /* decode the arguments again from the key, into dst */
     memset(out, 0, sizeof *out);
     out->proc = p;
+    out->gen = src->gen;
     out->args = arena_zalloc(dst, np * sizeof *out->args);
     out->present = arena_alloc(dst, np);
     memset(out->present, 1, np);
-    kvalue_ctx dctx = {.a = dst, .objects = &srv->objects, .err = err};
+    kvalue_ctx dctx = {.a = dst, .objects = &srv->objects, .err = err, .gen = src->gen};
     const uint8_t *q = kb, *end = kb + *keylen;
     uint64_t v = 0, len = 0;
     q += varint_decode(q, (size_t)(end - q), &v);

@@ -9,6 +9,6 @@
  * Returns -1 with err set when an argument value cannot be decoded (the
  * request fails as a whole); lookup failures are kept in out->lookup_err. */
 int call_decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, arena *a, kcall *out,
-                    kerror *err);
+                    kerror *err, kgen gen);
 
 #endif

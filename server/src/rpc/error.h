@@ -2,6 +2,7 @@
 #ifndef KRPC_ERROR_H
 #define KRPC_ERROR_H
 
+#include "core/protocol.h"
 #include "krpc/plugin.h"
 #include "util/arena.h"
 
@@ -12,7 +13,12 @@ typedef struct kerror {
     const char *service; /* "" unless a declared exception */
     const char *name;
     const char *description;
+    int kind; /* krpc_error_kind of kerror_kind (else 0) */
 } kerror;
+
+/* The exception type a client of generation g is told (Error.service and
+ * .name): the kinds kRPC 0.7 added are untyped for older clients. */
+void kerror_wire(const kerror *e, kgen g, const char **service, const char **name);
 
 void kerror_set(kerror *e, arena *a, const char *service, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -26,7 +26,7 @@ krequest *request_decode(krpc_server *srv, kclient *client, const uint8_t *data,
     req->calls = arena_zalloc(&req->a, (m->n_calls ? m->n_calls : 1) * sizeof *req->calls);
     for (size_t i = 0; i < m->n_calls; i++) {
         /* undecodable argument values fail the whole request (Response.error) */
-        if (call_decode_msg(srv, m->calls[i], &req->a, &req->calls[i], &req->resp_err)) {
+        if (call_decode_msg(srv, m->calls[i], &req->a, &req->calls[i], &req->resp_err, client->gen)) {
             *resp_err = req->resp_err;
             return req;
         }
@@ -76,10 +76,12 @@ static void send_message(krpc_server *srv, kconn *c, const ProtobufCMessage *msg
     conn_send(c, b->data, b->len);
 }
 
-static void error_msg(Krpc__Schema__Error *e, const kerror *err) {
+static void error_msg(Krpc__Schema__Error *e, const kerror *err, kgen gen) {
     krpc__schema__error__init(e);
-    e->service = (char *)(err->service ? err->service : "");
-    e->name = (char *)(err->name ? err->name : "");
+    const char *service, *name;
+    kerror_wire(err, gen, &service, &name);
+    e->service = (char *)service;
+    e->name = (char *)name;
     e->description = (char *)(err->description ? err->description : "");
 }
 
@@ -87,7 +89,7 @@ void respond_error(krpc_server *srv, kconn *c, const kerror *err) {
     Krpc__Schema__Response resp;
     Krpc__Schema__Error e;
     krpc__schema__response__init(&resp);
-    error_msg(&e, err);
+    error_msg(&e, err, c->client ? c->client->gen : KGEN_LEGACY);
     resp.error = &e;
     send_message(srv, c, &resp.base);
 }
@@ -110,7 +112,7 @@ void request_respond(krpc_server *srv, krequest *req) {
         krpc__schema__procedure_result__init(r);
         if (k->err.set) {
             Krpc__Schema__Error *e = arena_alloc(&req->a, sizeof *e);
-            error_msg(e, &k->err);
+            error_msg(e, &k->err, req->client->gen);
             r->error = e;
         } else if (k->is_null) {
             r->is_null = true;

@@ -1,5 +1,6 @@
 #include "rpc/value.h"
 
+#include "core/protocol.h"
 #include "util/utf8.h"
 #include "util/varint.h"
 
@@ -109,12 +110,41 @@ static int null_item(kvalue_ctx *ctx) {
     return -1;
 }
 
-/* Decode each slice as t; collections never hold nulls. */
+/* Whether a nested position holds nulls in this client's protocol: declared
+ * nullable, and a 0.7 client (with the presence byte). */
+static bool nested_nulls(const kvalue_ctx *ctx, const ktype *t) {
+    return t->nullable && gen_nested_nulls(ctx->gen);
+}
+
+/* An item at a nested position (element, item, value, field): a presence
+ * byte first where the position holds nulls (v070-final.md 2.3). */
+static int decode_nested(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, krpc_value *out) {
+    if (!nested_nulls(ctx, t))
+        return value_decode(ctx, t, p, n, out);
+    if (n == 0)
+        return truncated(ctx);
+    if (p[0] == 0) {
+        memset(out, 0, sizeof *out);
+        out->is_null = true;
+        return 0;
+    }
+    if (p[0] != 1) {
+        kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT, "Invalid presence flag %u before a nullable value", p[0]);
+        return -1;
+    }
+    if (value_decode(ctx, t, p + 1, n - 1, out))
+        return -1;
+    if (out->is_null) /* a null inside the presence byte: not a value */
+        return null_item(ctx);
+    return 0;
+}
+
+/* Decode each slice as t; collections hold nulls only where declared. */
 static int decode_items(kvalue_ctx *ctx, const ktype *t, const slice *s, size_t n, krpc_value *out) {
     for (size_t i = 0; i < n; i++) {
-        if (value_decode(ctx, t, s[i].p, s[i].n, &out[i]))
+        if (decode_nested(ctx, t, s[i].p, s[i].n, &out[i]))
             return -1;
-        if (out[i].is_null)
+        if (out[i].is_null && !nested_nulls(ctx, t))
             return null_item(ctx);
     }
     return 0;
@@ -234,7 +264,7 @@ static int decode_value(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_
     case KT_CLASS: {
         if (read_varint(ctx, p, n, &v))
             return -1;
-        if (v == 0) {
+        if (v == 0 && gen_object_id0_is_null(ctx->gen)) {
             out->is_null = true; /* legacy null */
             return 0;
         }
@@ -283,9 +313,9 @@ static int decode_value(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_
             count = t->nsub;
             krpc_value *vals = arena_zalloc(ctx->a, count * sizeof *vals);
             for (size_t i = 0; i < count; i++) {
-                if (value_decode(ctx, t->sub[i], items[i].p, items[i].n, &vals[i]))
+                if (decode_nested(ctx, t->sub[i], items[i].p, items[i].n, &vals[i]))
                     return -1;
-                if (vals[i].is_null)
+                if (vals[i].is_null && !nested_nulls(ctx, t->sub[i]))
                     return null_item(ctx);
             }
             out->u.seq.items = vals;
@@ -303,9 +333,9 @@ static int decode_value(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_
             count = st->nfields;
             krpc_value *vals = arena_zalloc(ctx->a, (count ? count : 1) * sizeof *vals);
             for (size_t i = 0; i < count; i++) {
-                if (value_decode(ctx, st->fields[i].type, items[i].p, items[i].n, &vals[i]))
+                if (decode_nested(ctx, st->fields[i].type, items[i].p, items[i].n, &vals[i]))
                     return -1;
-                if (vals[i].is_null) {
+                if (vals[i].is_null && !nested_nulls(ctx, st->fields[i].type)) {
                     kerror_kind(ctx->err, ctx->a, KRPC_ERR_ARGUMENT,
                                 "Field %s of %s is null; struct fields cannot be null",
                                 st->fields[i].name, st->name);
@@ -383,14 +413,31 @@ static int decode_value(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_
     }
 }
 
+static bool is_null_value(const ktype *t, const krpc_value *v) {
+    return v->is_null || (t->code == KT_CLASS && !v->u.obj.ptr);
+}
+
+/* The bytes of a value at a nested position: with the presence byte where
+ * the position holds nulls in the client's protocol (v070-final.md 2.3). */
+static int encode_nested(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out) {
+    if (!nested_nulls(ctx, t))
+        return value_encode(ctx, t, v, out);
+    if (is_null_value(t, v)) {
+        kbuf_varint(out, 0);
+        return 0;
+    }
+    kbuf_varint(out, 1);
+    return value_encode(ctx, t, v, out);
+}
+
 static int encode_item(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out) {
-    if (v->is_null) {
+    if (v->is_null && !nested_nulls(ctx, t)) {
         kerror_set(ctx->err, ctx->a, "", "", "Collection items cannot be null (%s)", t->dotnet);
         return -1;
     }
     kbuf_varint(out, 0x0a);
     size_t m = kbuf_nested_begin(out);
-    if (value_encode(ctx, t, v, out))
+    if (encode_nested(ctx, t, v, out))
         return -1;
     kbuf_nested_end(out, m);
     return 0;
@@ -401,7 +448,7 @@ static int encode_field(kvalue_ctx *ctx, uint8_t key, const ktype *t, const krpc
     size_t start = out->len;
     kbuf_varint(out, key);
     size_t m = kbuf_nested_begin(out);
-    if (value_encode(ctx, t, v, out))
+    if (encode_nested(ctx, t, v, out))
         return -1;
     if (out->len == m)
         out->len = start;
@@ -489,7 +536,7 @@ int value_encode(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out
         for (size_t i = 0; i < v->u.dict.count; i++) {
             kbuf_varint(out, 0x0a);
             size_t m = kbuf_nested_begin(out);
-            if (v->u.dict.keys[i].is_null || v->u.dict.values[i].is_null) {
+            if (v->u.dict.keys[i].is_null || (v->u.dict.values[i].is_null && !nested_nulls(ctx, t->sub[1]))) {
                 kerror_set(ctx->err, ctx->a, "", "", "Dictionary keys and values cannot be null (%s)",
                            t->dotnet);
                 return -1;

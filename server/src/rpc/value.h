@@ -24,6 +24,10 @@ struct kvalue_ctx {
     kerror *bind_err;
     const char *bind_param;
     const char *bind_proc;
+    /* The protocol generation of the client the bytes are for or from
+     * (core/protocol.h): nested nullable positions carry a presence byte for
+     * 0.7 clients; object id 0 is null for older ones. Default: pre-0.7. */
+    kgen gen;
 };
 
 /* A message-typed value (status, services, stream, event) already encoded;

@@ -48,10 +48,16 @@ struct kstream {
     kerror err; /* strings in mem */
     bool changed;
     krpc_event *event; /* events only */
+    /* function streams only */
+    kvalue_fn fn;
+    void *fn_state;
+    void (*fn_free)(void *);
     kstream *next;
 };
 
 static kcallctx *ctx_of(krpc_call *call) { return (kcallctx *)call; }
+static void set_value(kstream *s, bool is_null, const uint8_t *v, size_t n);
+static void set_error(kstream *s, const kerror *e);
 
 static void event_unref(krpc_event *ev) {
     if (atomic_fetch_sub(&ev->refs, 1) == 1)
@@ -69,6 +75,8 @@ static void stream_free(krpc_server *srv, kstream *s) {
         ev->state = NULL;
         event_unref(ev);
     }
+    if (s->fn && s->fn_free && s->fn_state)
+        s->fn_free(s->fn_state);
     arena_free(&s->mem);
     kbuf_free(&s->value);
     srv->nstreams--;
@@ -176,10 +184,11 @@ int streams_krpc_add_stream(krpc_call *call, const krpc_value *args, krpc_value 
         return KRPC_ERROR;
     }
     bool want_start = args[1].u.b;
-    kstream *s;
-    for (s = c->client->streams; s; s = s->next)
-        if (!s->event && s->keylen == keylen && memcmp(s->key, key, keylen) == 0)
-            break;
+    kstream *s = NULL;
+    if (gen_dedups_streams(c->client->gen))
+        for (s = c->client->streams; s; s = s->next)
+            if (!s->event && s->keylen == keylen && memcmp(s->key, key, keylen) == 0)
+                break;
     if (s) {
         arena_free(&mem);
         s->remove_requested = false; /* re-added before its removal was applied */
@@ -254,6 +263,8 @@ static krpc_event *event_new(krpc_call *call, krpc_event_condition_fn cond, kcon
     ev->free_state = free_state;
     kstream *s = stream_new(c->srv, c->client);
     s->event = ev;
+    if (gen_events_start_on_creation(c->client->gen))
+        start(s);
     id_result(call, s->id, true, result);
     return ev;
 }
@@ -283,6 +294,31 @@ void streams_event_release(krpc_event *ev) {
         event_unref(ev);
 }
 
+int streams_function_create(krpc_call *call, kvalue_fn fn, void *state, void (*free_state)(void *),
+                            krpc_value *result) {
+    kcallctx *c = ctx_of(call);
+    if (need_stream_connection(call) || need_room(call))
+        return KRPC_ERROR;
+    kstream *s = stream_new(c->srv, c->client);
+    s->fn = fn;
+    s->fn_state = state;
+    s->fn_free = free_state;
+    start(s);
+    id_result(call, s->id, false, result);
+    return KRPC_OK;
+}
+
+static void eval_function(krpc_server *srv, kstream *s) {
+    kerror err = {0};
+    bool is_null = false;
+    kbuf b = {0}; /* not srv->scratch: the calls the function makes use it */
+    if (s->fn(srv, s->client, s->fn_state, &srv->stream_scratch, &is_null, &b, &err))
+        set_error(s, &err);
+    else
+        set_value(s, is_null, b.data, b.len); /* sent only when its encoding changed */
+    kbuf_free(&b);
+}
+
 int streams_krpc_add_event(krpc_call *call, const krpc_value *args, krpc_value *result) {
     if (need_stream_connection(call))
         return KRPC_ERROR;
@@ -308,6 +344,7 @@ static void set_error(kstream *s, const kerror *e) {
     s->err.service = arena_strdup(&s->mem, e->service ? e->service : "");
     s->err.name = arena_strdup(&s->mem, e->name ? e->name : "");
     s->err.description = arena_strdup(&s->mem, e->description ? e->description : "");
+    s->err.kind = e->kind;
     s->changed = true;
     s->remove_after_send = true;
     s->client->stream_removals = true;
@@ -317,6 +354,7 @@ static void set_error(kstream *s, const kerror *e) {
 typedef struct shared_result {
     const uint8_t *key;
     size_t keylen;
+    kgen gen; /* encodings differ by protocol generation */
     kcall outcome; /* err, is_null, value (in the phase's memory) */
     struct shared_result *next;
 } shared_result;
@@ -324,7 +362,7 @@ typedef struct shared_result {
 static shared_result *shared_find(krpc_server *srv, const kstream *s) {
     shared_result *r = u64map_get(&srv->shared_results, hash_bytes(s->key, s->keylen));
     for (; r; r = r->next)
-        if (r->keylen == s->keylen && memcmp(r->key, s->key, s->keylen) == 0)
+        if (r->keylen == s->keylen && r->gen == s->client->gen && memcmp(r->key, s->key, s->keylen) == 0)
             return r;
     return NULL;
 }
@@ -334,12 +372,14 @@ static void shared_store(krpc_server *srv, const kstream *s) {
     shared_result *r = arena_zalloc(a, sizeof *r);
     r->key = s->key;
     r->keylen = s->keylen;
+    r->gen = s->client->gen;
     r->outcome.is_null = s->call.is_null;
     if (s->call.err.set) {
         r->outcome.err.set = true;
         r->outcome.err.service = arena_strdup(a, s->call.err.service ? s->call.err.service : "");
         r->outcome.err.name = arena_strdup(a, s->call.err.name ? s->call.err.name : "");
         r->outcome.err.description = arena_strdup(a, s->call.err.description ? s->call.err.description : "");
+        r->outcome.err.kind = s->call.err.kind;
     } else if (!s->call.is_null) {
         uint8_t *v = arena_alloc(a, s->call.value_len ? s->call.value_len : 1);
         if (s->call.value_len)
@@ -433,8 +473,10 @@ static void append_result(kbuf *b, kstream *s) {
     if (s->err.set) {
         kbuf_varint(b, 0x0a); /* ProcedureResult.error */
         size_t e = kbuf_nested_begin(b);
-        string_field(b, 0x0a, s->err.service);
-        string_field(b, 0x12, s->err.name);
+        const char *service, *name;
+        kerror_wire(&s->err, s->client->gen, &service, &name); /* per protocol generation */
+        string_field(b, 0x0a, service);
+        string_field(b, 0x12, name);
         string_field(b, 0x1a, s->err.description);
         kbuf_nested_end(b, e);
     } else if (s->value_null) {
@@ -496,6 +538,8 @@ void streams_phase(krpc_server *srv) {
                 s->last_eval_ns = now;
                 if (s->event)
                     eval_event(srv, s);
+                else if (s->fn)
+                    eval_function(srv, s);
                 else
                     eval_call(srv, s);
                 arena_reset(&srv->stream_scratch);

@@ -30,6 +30,16 @@ typedef int (*kcondition_fn)(krpc_server *srv, kclient *client, void *state, are
 krpc_event *streams_event_create_internal(krpc_call *call, kcondition_fn condition, void *state,
                                           void (*free_state)(void *), krpc_value *result);
 
+/* A stream of a server-side function (KRPC.AddFunctionStream): evaluated in
+ * the owning client's context every update; fills *is_null or value, or
+ * returns -1 with err set (the stream then ends with that error). */
+typedef int (*kvalue_fn)(krpc_server *srv, kclient *client, void *state, arena *a, bool *is_null, kbuf *value,
+                         kerror *err);
+/* Create such a stream for the calling client, started; every call makes a
+ * new stream. On failure (KRPC_ERROR, raised) state is still the caller's. */
+int streams_function_create(krpc_call *call, kvalue_fn fn, void *state, void (*free_state)(void *),
+                            krpc_value *result);
+
 /* Each update: evaluate started streams, send what changed. */
 void streams_phase(krpc_server *srv);
 /* The client's stream connection closed: remove all its streams. */

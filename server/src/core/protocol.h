@@ -1,0 +1,92 @@
+/* Protocol generations. The server serves the clients released before kRPC
+ * 0.7 and the 0.7.0 clients at once, each in its own protocol
+ * (../shared/spec/v070-final.md). A client's generation comes from its
+ * handshake - ConnectionRequest.protocol_version over TCP, local sockets and
+ * serial; the WebSocket subprotocol "krpc.<version>" - is kept on the client
+ * (kclient.gen) and consulted where the two protocols differ:
+ *
+ *   what                                    where
+ *   GetServices: Type.nullable instead of   registry/servicedefs.c (one cache
+ *     Parameter.nullable/return_is_nullable   per generation, core/server.c)
+ *   the services a client sees (KRPC of     registry: by_name/by_id per
+ *     0.7, StdLib)                            generation; kservice.gens
+ *   nested nulls (presence byte)            rpc/value.c (kvalue_ctx.gen)
+ *   object id 0 read as null                rpc/value.c, gen_object_id0_is_null
+ *   error types of the new KRPC exceptions  rpc/error.c, kerror_wire
+ *   AddStream of an equal call: same id?    streams/streams.c, gen_dedups_streams
+ *   events started when created             streams/streams.c
+ *
+ * A client that sends no version (or 0) is served exactly as before 0.7.
+ * (The reference 0.7.0 server serves such clients as version 1 with a
+ * warning; here they keep the protocol they were written for.)
+ *
+ * Every wire detail the spec could not verify is decided HERE, or in
+ * proto/krpc.proto where this file says so, so that a correction is one
+ * edit. */
+#ifndef KRPC_PROTOCOL_H
+#define KRPC_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum kgen {
+    KGEN_LEGACY = 0, /* protocol version 0: clients before kRPC 0.7 */
+    KGEN_V07 = 1,    /* protocol version 1: kRPC 0.7.0 clients */
+} kgen;
+
+#define KGEN_COUNT 2
+#define KGEN_BIT(g) (1u << (g))
+#define KGEN_ALL (KGEN_BIT(KGEN_LEGACY) | KGEN_BIT(KGEN_V07))
+
+/* The highest protocol version this server speaks. */
+#define KRPC_PROTOCOL_VERSION 1u
+
+/* The generation serving a protocol version, or -1 if it is not spoken. */
+static inline int protocol_generation(uint64_t version) {
+    return version == 0 ? KGEN_LEGACY : version == 1 ? KGEN_V07 : -1;
+}
+
+/* ---- Handshake: UNVERIFIED (v070-final.md 2.1) --------------------------
+ * Field numbers are in proto/krpc.proto: ConnectionRequest.protocol_version
+ * = 4, ConnectionResponse.protocol_version = 4, and
+ * ConnectionResponse.Status.WRONG_PROTOCOL_VERSION = 4 (all "next free
+ * number" guesses). The answer to a 0.7 client carries the accepted version;
+ * the answer to a pre-0.7 client carries none (0 is not written), so its
+ * bytes are unchanged. */
+#define WRONG_PROTOCOL_VERSION_TEXT_FMT                                                         \
+    "Protocol version %llu is not supported by this server, which speaks protocol versions 0 " \
+    "to %u"
+
+/* WebSockets: the client asks for "krpc.<version>" in Sec-WebSocket-Protocol
+ * and the 101 names the one chosen; an unsupported version is refused with
+ * HTTP 400 and this text (the reference's exact text is unknown). A client
+ * asking for no krpc.* subprotocol is a pre-0.7 client. */
+#define WS_SUBPROTOCOL_PREFIX "krpc."
+#define WS_WRONG_PROTOCOL_VERSION_TEXT "Unsupported kRPC protocol version. This server speaks krpc.0 and krpc.1."
+
+/* ---- Behaviour that differs by generation ------------------------------- */
+
+/* Nested nullable positions (list element, tuple item, dictionary value,
+ * struct field) carry a presence byte before the value (v070-final.md 2.3:
+ * "01 <value>" present, "00" null). Pre-0.7 clients have no nested nulls. */
+static inline bool gen_nested_nulls(kgen g) { return g >= KGEN_V07; }
+
+/* Object id 0 decodes as null for old clients (wire.md 3.4); 0.7.0 dropped
+ * that mapping (v070-final.md 2.2, [M]): id 0 is an unknown object. */
+static inline bool gen_object_id0_is_null(kgen g) { return g == KGEN_LEGACY; }
+
+/* AddStream of a call equal to one of the client's streams returns that
+ * stream's id (semantics.md 9.2); the 0.7.0 stream rework creates a new
+ * stream every time (v070-final.md 3.5, [L/M]). */
+static inline bool gen_dedups_streams(kgen g) { return g == KGEN_LEGACY; }
+
+/* Events are created started in the 0.7.0 stream rework ([L]); a client that
+ * still calls StartStream gets the same (a started stream resends). */
+static inline bool gen_events_start_on_creation(kgen g) { return g >= KGEN_V07; }
+
+/* Errors of the kinds 0.7.0 added (KRPC.DivideByZeroException, ...) are
+ * typed for 0.7 clients only; older clients saw them untyped (semantics.md
+ * 5.3), as the reference before 0.7 did. */
+static inline bool gen_types_new_exceptions(kgen g) { return g >= KGEN_V07; }
+
+#endif
