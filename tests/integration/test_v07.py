@@ -265,7 +265,16 @@ def websocket_subprotocol_krpc_1():
         m.ParseFromString(resp.results[0].value)
         eq([x.name for x in m.services], ["KRPC", "StdLib", "TestService", "Benchmark", "V07Test"], "0.7 view")
         # its stream connection names the subprotocol too
-        ident = base64.b64encode(resp.results[0].value[:0] or b"").decode()
+        req2 = pb.Request()
+        req2.calls.append(make_call("KRPC", "GetClientID"))
+        ws_send(s, req2.SerializeToString())
+        msg, rest = ws_recv(s, rest)
+        resp = pb.Response()
+        resp.ParseFromString(msg)
+        ident = base64.b64encode(resp.results[0].value[1:]).decode()
+        st, shead, _ = ws_upgrade(srv.stream_port, "/?id=" + ident, "krpc.1")
+        check(shead.startswith("HTTP/1.1 101") and "\r\nSec-WebSocket-Protocol: krpc.1" in shead, shead)
+        st.close()
         s.close()
         # only unknown kRPC versions: 400 with a text
         s, head, rest = ws_upgrade(srv.rpc_port, "/?name=future", "krpc.9")
@@ -433,6 +442,17 @@ def stream_dedup_per_generation():
         eq(a[0], a[1], "old client: one stream for equal calls")
         b = ids(new)
         check(b[0] != b[1], "0.7 client: a new stream each time")
+        # ids: an ended one is a no-op for 0.7 clients, one never issued an ArgumentException
+        new.call("KRPC", "RemoveStream", varint(b[0]))
+        time.sleep(0.1)
+        for proc, extra in [("StartStream", ()), ("SetStreamRate", (struct.pack("<f", 1),)),
+                            ("RemoveStream", ())]:
+            r = new.call("KRPC", proc, varint(b[0]), *extra)
+            check(not r.HasField("error"), "%s of an ended stream: %s" % (proc, r.error.description))
+            e = error_of(new.call("KRPC", proc, varint(10**6), *extra))
+            eq((e.service, e.name), ("KRPC", "ArgumentException"), proc + " of an id never issued")
+        e = error_of(old.call("KRPC", "StartStream", varint(10**6)))
+        eq(e.description, "Stream does not exist with this id", "old clients: as before")
         old.close(), new.close()
 
 
@@ -477,7 +497,14 @@ def hold_tick_control_loop_sees_one_tick():
         c.stream_update()
         ok(c, "KRPC", "HoldTick")
         held = ticks(c)
+        # updates sent before the hold may still be on their way: drain them
         c.stream.sock.settimeout(0.05)
+        try:
+            while True:
+                for r in c.stream_update().results:
+                    check(dec_varint(r.result.value)[0] <= held, "an update from before the hold")
+        except socket.timeout:
+            pass
         reads = []
         for _ in range(10):
             reads.append(ticks(c))
@@ -525,13 +552,13 @@ def hold_tick_errors():
 
 @test
 def hold_tick_times_out():
-    with Server("--tick-hold-timeout", "200000", plugins=plugins()) as srv:
+    with Server("--tick-hold-timeout", "500000", plugins=plugins()) as srv:
         c = V07Client(srv)
         ok(c, "KRPC", "HoldTick")
         held = ticks(c)
         time.sleep(0.1)
         eq(ticks(c), held, "held before the timeout")
-        time.sleep(0.25)
+        time.sleep(0.6)
         t1 = ticks(c)
         time.sleep(0.1)
         check(ticks(c) > t1 >= held, "the hold timed out and time moves on")
@@ -548,9 +575,9 @@ def hold_tick_default_timeout_one_second():
         c = V07Client(srv)
         ok(c, "KRPC", "HoldTick")
         held = ticks(c)
-        time.sleep(0.8)
-        eq(ticks(c), held, "still held after 0.8 s")
-        time.sleep(0.4)
+        time.sleep(0.6)
+        eq(ticks(c), held, "still held after 0.6 s")
+        time.sleep(0.6)
         t = ticks(c)
         time.sleep(0.1)
         check(ticks(c) > t, "released after 1 s")
@@ -634,6 +661,44 @@ def hold_tick_legacy_clients_served_during_hold():
             eq(ticks(old), held, "an old client is served in the held tick")
         ok(new, "KRPC", "ReleaseTick")
         new.close(), old.close()
+
+
+def spacecenter_plugin():
+    path = os.environ.get("KRPC_SPACECENTER_PLUGIN")
+    check(path, "KRPC_SPACECENTER_PLUGIN is not set")
+    return path
+
+
+@test
+def hold_tick_stops_the_mock_game():
+    """The reference's SpaceCenter test_tick_hold.py (tick-hold branch), against the mock game:
+    universal time does not change while a tick is held, and does once it is released."""
+    with Server(plugins=[spacecenter_plugin()]) as srv:
+        c = V07Client(srv)
+        ut = lambda: dec_double(c.value("SpaceCenter", "get_UT"))
+        t0 = ut()
+        time.sleep(0.1)
+        check(ut() > t0, "the mock game's time runs")
+        ok(c, "KRPC", "HoldTick")
+        held = ut()
+        time.sleep(0.3)
+        eq(ut(), held, "UT while the tick is held")
+        ok(c, "KRPC", "ReleaseTick")
+        time.sleep(0.3)
+        check(ut() > held, "UT moves on after the release")
+        # a hold that is not released runs out of time (default 1 s)
+        ok(c, "KRPC", "HoldTick")
+        held = ut()
+        time.sleep(1.3)
+        check(ut() > held, "the hold timed out")
+        # the tick cannot be held twice; releasing what is not held does nothing
+        ok(c, "KRPC", "HoldTick")
+        e = error_of(c.call("KRPC", "HoldTick"))
+        eq(e.name, "InvalidOperationException", "held twice (RuntimeError in Python)")
+        ok(c, "KRPC", "ReleaseTick")
+        ok(c, "KRPC", "ReleaseTick")
+        ok(c, "KRPC", "ReleaseTick")
+        c.close()
 
 
 # ---- StdLib ----------------------------------------------------------------------
@@ -1162,8 +1227,10 @@ def function_collections():
         eq([I(v) for v in dec_list(f.value(f.ex("ToList", f.ex("Distinct", f.l(f.i(1), f.i(1), f.i(2))))))], [1, 2],
            "Distinct")
         eq([I(v) for v in dec_list(f.value(f.ex("ToList", f.ex("Reverse", ints))))], [2, 1, 3], "Reverse")
-        z = dec_list(f.value(f.ex("ToList", f.ex("Zip", ints, f.l(f.s("a"), f.s("b"))))))
-        eq(len(z), 2, "Zip")
+        sp = f.ex("Parameter", enc_string("s"), f.ty("String"))
+        pair = f.ex("Lambda", enc_list([x, sp]), f.ex("CreateTuple", enc_list([x, sp])))
+        z = dec_list(f.value(f.ex("ToList", f.ex("Zip", ints, f.l(f.s("a"), f.s("b")), pair))))
+        eq([(dec_sint32(a), dec_string(b)) for a, b in map(dec_tuple, z)], [(3, "a"), (1, "b")], "Zip")
         g = f.value(f.ex("GroupBy", ints, f.ex("Lambda", enc_list([x]), f.ex("Modulo", x, f.i(2)))))
         eq(len(dec_dict(g)), 2, "GroupBy")
         bd = f.ex("BuildDictionary", ints, f.ex("Lambda", enc_list([x]), f.ex("ConvertToString", x)), double)
@@ -1195,6 +1262,9 @@ def function_statements_and_state():
         fn = f.ex("BlockWithVariables", enc_list([total, k]), enc_list([loop, total]))
         eq(dec_sint32(f.value(fn)), 1 + 2 + 4 + 5 + 6 + 7, "while with continue and break; a block's value")
         err_is(f.ex_err("Assign", total, f.d(1.5)), "InvalidOperationException", "Cast")
+        walrus = f.ex("BlockWithVariables", enc_list([total]), enc_list([
+            f.ex("Add", f.ex("Assign", total, f.i(20)), total)]))
+        eq(dec_sint32(f.value(walrus)), 40, "an assignment has the assigned value")
         err_is(f.error(f.ex("Block", enc_list([f.ex("Assign", total, f.i(1)), total]))), "InvalidOperationException",
                "outside")
         # ForEach over a list, appending to it within the body (by position)
@@ -1211,6 +1281,8 @@ def function_statements_and_state():
         mut = f.ex("BlockWithVariables", enc_list([lv, d, st]), enc_list([
             f.ex("Assign", lv, f.l(f.i(5), f.i(6), f.i(7))),
             f.ex("Set", lv, f.i(0), f.i(50)), f.ex("RemoveAt", lv, f.i(1)), f.ex("Remove", lv, f.i(7)),
+            f.ex("IfThen", f.ex("Remove", lv, f.i(7)), f.ex("Throw", enc_string("KRPC"), enc_string("Error"),
+                                                             f.s("Remove says whether it removed"))),
             f.ex("Assign", d, f.ex("CreateEmptyDictionary", f.ty("String"), f.ty("Int"))),
             f.ex("Set", d, f.s("a"), f.i(1)), f.ex("Set", d, f.s("a"), f.i(2)), f.ex("Set", d, f.s("b"), f.i(3)),
             f.ex("Remove", d, f.s("b")),
@@ -1396,6 +1468,12 @@ def function_streams_events_compile():
                     fired = True
         check(fired, "the event fired (started when created)")
         err_is(error_of(c.call("KRPC", "AddEvent", f.i(1))), "ArgumentException", "boolean")
+        # functions are not streamed through AddStream
+        for call in [make_call("KRPC", "RunFunction", twice, enc_list([])),
+                     make_call("KRPC", "AddFunctionStream", twice),
+                     make_call("KRPC", "Expression_static_StateVariable", enc_string("s"), f.i(1))]:
+            r = c.call("KRPC", "AddStream", call.SerializeToString(), enc_bool(True))
+            err_is(error_of(r), "ArgumentException", "cannot be streamed")
         # CompileFunction checks without running
         check(not c.call("KRPC", "CompileFunction", twice).HasField("error"), "compiles")
         err_is(error_of(c.call("KRPC", "CompileFunction", f.ex("Break"))), "InvalidOperationException", "loop")

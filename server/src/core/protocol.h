@@ -14,15 +14,27 @@
  *   object id 0 read as null                rpc/value.c, gen_object_id0_is_null
  *   error types of the new KRPC exceptions  rpc/error.c, kerror_wire
  *   AddStream of an equal call: same id?    streams/streams.c, gen_dedups_streams
+ *   ended and unknown stream ids            streams/streams.c
  *   events started when created             streams/streams.c
  *
  * A client that sends no version (or 0) is served exactly as before 0.7.
  * (The reference 0.7.0 server serves such clients as version 1 with a
  * warning; here they keep the protocol they were written for.)
  *
- * Every wire detail the spec could not verify is decided HERE, or in
- * proto/krpc.proto where this file says so, so that a correction is one
- * edit. */
+ * Every wire detail the spec could not verify is decided HERE, or, where
+ * it can only live in a table, in the place this list names, so that a
+ * correction is one edit:
+ *
+ *   handshake field numbers, WRONG_PROTOCOL_VERSION's value,
+ *     Type.nullable = 5                     proto/krpc.proto (marked there)
+ *   refusal texts, WebSocket subprotocol    below
+ *   behaviour per generation                below (gen_* functions)
+ *   KRPC procedure ids of 0.7 (the order    krpc/krpc_service.c procedures_v07,
+ *     of its members), ClientInfo's           structs_v07, exceptions_v07;
+ *     fields, the new exceptions' order       krpc/fn_build.c (Expression, Type)
+ *   TypeCode values                         krpc/fn_build.c fn_type_code_values
+ *   StdLib's members, id 8                  services/stdlib/stdlib.c,
+ *                                           krpc/krpc_service.c services[] */
 #ifndef KRPC_PROTOCOL_H
 #define KRPC_PROTOCOL_H
 
@@ -79,6 +91,13 @@ static inline bool gen_object_id0_is_null(kgen g) { return g == KGEN_LEGACY; }
  * stream's id (semantics.md 9.2); the 0.7.0 stream rework creates a new
  * stream every time (v070-final.md 3.5, [L/M]). */
 static inline bool gen_dedups_streams(kgen g) { return g == KGEN_LEGACY; }
+
+/* StartStream, SetStreamRate and RemoveStream of an id that was issued and
+ * has ended do nothing, and an id never issued is KRPC.ArgumentException
+ * (the 0.7.0 stream rework, v070-final.md 3.5, [L/M]); older clients get
+ * "Stream does not exist with this id" for an unknown id (RemoveStream: no
+ * error). */
+static inline bool gen_ended_stream_ids_are_noops(kgen g) { return g >= KGEN_V07; }
 
 /* Events are created started in the 0.7.0 stream rework ([L]); a client that
  * still calls StartStream gets the same (a started stream resends). */

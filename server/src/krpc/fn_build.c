@@ -1442,11 +1442,6 @@ static int set_op(krpc_call *call, const krpc_value *args, krpc_value *result, i
     fnode *kids[2];
     if (!b || !(kids[0] = collection(call, a, op, false)) || !(kids[1] = collection(call, b, op, false)))
         return KRPC_ERROR;
-    if (q == Q_ZIP) {
-        const ftype *sub[2] = {kids[0]->type->sub[0], kids[1]->type->sub[0]};
-        const ftype *t = ft_make(FS(call), FT_TUPLE, NULL, sub, 2, false);
-        return node_result(query_node(call, q, seq_of(call, t), kids, 2), result);
-    }
     const ftype *types[2] = {kids[0]->type->sub[0], kids[1]->type->sub[0]};
     const char *why;
     const ftype *e = ft_common(FS(call), types, 2, ctx_of(call)->a, &why);
@@ -1461,7 +1456,26 @@ static int set_op(krpc_call *call, const krpc_value *args, krpc_value *result, i
         return set_op(call, args, result, q, op);                                    \
     }
 SET_OP(build_concat, Q_CONCAT, "Concat")
-SET_OP(build_zip, Q_ZIP, "Zip")
+
+/* Zip(arg1, arg2, func): func applied to the elements of both, pairwise. */
+static int build_zip(krpc_call *call, const krpc_value *args, krpc_value *result) {
+    fnode *a = arg_node(call, &args[0], "arg1"), *b = a ? arg_node(call, &args[1], "arg2") : NULL,
+          *f = b ? arg_node(call, &args[2], "func") : NULL;
+    fnode *kids[3];
+    if (!f || !(kids[0] = collection(call, a, "Zip", false)) || !(kids[1] = collection(call, b, "Zip", false)))
+        return KRPC_ERROR;
+    if (f->type->code != FT_FUNC || f->op != FO_LAMBDA || f->type->n != 3)
+        return fail(call, INVALID, "Zip takes a Lambda of two parameters (an element of each collection)");
+    const ftype *e1 = kids[0]->type->sub[0], *e2 = kids[1]->type->sub[0];
+    if ((!ft_widens(e1, f->type->sub[0]) && !ft_eq_plain(e1, f->type->sub[0])) ||
+        (!ft_widens(e2, f->type->sub[1]) && !ft_eq_plain(e2, f->type->sub[1])))
+        return fail(call, INVALID, "The Lambda given to Zip takes a %s and a %s, but the elements are of types %s and %s",
+                    f->type->sub[0]->name, f->type->sub[1]->name, e1->name, e2->name);
+    if (f->type->sub[2]->code == FT_VOID)
+        return fail(call, INVALID, "The Lambda given to Zip has no value");
+    kids[2] = f;
+    return node_result(query_node(call, Q_ZIP, seq_of(call, f->type->sub[2]), kids, 3), result);
+}
 SET_OP(build_union, Q_UNION, "Union")
 SET_OP(build_intersect, Q_INTERSECT, "Intersect")
 SET_OP(build_except, Q_EXCEPT, "Except")
@@ -1521,7 +1535,11 @@ static int build_remove(krpc_call *call, const krpc_value *args, krpc_value *res
         return fail(call, INVALID, "A value of type %s cannot be removed from a %s", v->type->name,
                     kids[0]->type->name);
     kids[1] = v;
-    return mutate_node(call, M_REMOVE, kids, 2, result);
+    /* whether it was there, as List/HashSet/Dictionary.Remove say */
+    fnode *x = node(call, FO_MUTATE, T_(call, FT_BOOL), kids, 2);
+    if (x)
+        x->sub = M_REMOVE;
+    return node_result(x, result);
 }
 
 static int build_remove_at(krpc_call *call, const krpc_value *args, krpc_value *result) {
@@ -1700,7 +1718,8 @@ static int build_assign(krpc_call *call, const krpc_value *args, krpc_value *res
     fnode *kids[2] = {var, coerce(call, v, var->type, posf(call, "the value assigned to %s", var->name))};
     if (!kids[1])
         return KRPC_ERROR;
-    return node_result(node(call, FO_ASSIGN, VOID_T(call), kids, 2), result);
+    /* as LINQ's Assign, it has the assigned value (Python's := uses it) */
+    return node_result(node(call, FO_ASSIGN, var->type, kids, 2), result);
 }
 
 static int block(krpc_call *call, const krpc_value *vars, const krpc_value *stmts, krpc_value *result) {
@@ -2041,7 +2060,7 @@ const krpc_procedure_decl fn_expression_methods[] = {
                                   P_E("value", NULL), P_END}),
        "Write an element of a list, or an entry of a dictionary."),
     SE("Remove", build_remove, COLL_F("value", "The value, or key."),
-       "Remove a value from a list or set, or a key from a dictionary."),
+       "Remove a value from a list or set, or a key from a dictionary; whether it was there."),
     SE("RemoveAt", build_remove_at, COLL_F("index", NULL), "Remove the element of a list at an index."),
     SE("Clear", build_clear, COLL_, "Remove every element of a collection."),
     SE("ToList", build_to_list, COLL_, "The elements of a collection as a list."),
@@ -2084,7 +2103,10 @@ const krpc_procedure_decl fn_expression_methods[] = {
     SE("MaxBy", build_max_by, COLL_F("key", NULL), "The element with the largest key."),
     SE("Distinct", build_distinct, COLL_, "The elements of a collection without repeats."),
     SE("Reverse", build_reverse, COLL_, "The elements of a collection in reverse order."),
-    SE("Zip", build_zip, COLL2_, "Pairs of elements of two collections, as tuples."),
+    SE("Zip", build_zip,
+       ((const krpc_param_decl[]){P_E("arg1", "The first collection."), P_E("arg2", "The second collection."),
+                                  P_E("func", "The function of an element of each."), P_END}),
+       "A function applied to the elements of two collections, pairwise."),
     SE("Union", build_union, COLL2_, "The elements of either of two collections."),
     SE("Intersect", build_intersect, COLL2_, "The elements of both of two collections."),
     SE("Except", build_except, COLL2_, "The elements of one collection that are not in another."),

@@ -723,11 +723,30 @@ static int cmp_keyed(const void *pa, const void *pb) {
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* A copy of a list, set or sequence's elements (a function given to a
+ * query may change the collection it runs over). */
+static fval snapshot(fval v) {
+    fheap *h = v.v.h, *r = fh_new(H_LIST, h->len);
+    for (size_t i = 0; i < h->len; i++) {
+        fv_retain(h->items[i]);
+        fh_push(r, h->items[i]);
+    }
+    return fv_heap(r);
+}
+
 static int eval_query(feval *e, const fnode *n, fenv *env, fval *out) {
     fval c;
     int s = ev(e, n->kid[0], env, &c);
     if (s)
         return s;
+    bool takes_function = false;
+    for (size_t i = 1; i < n->n; i++)
+        takes_function |= n->kid[i]->type->code == FT_FUNC;
+    if (takes_function && c.v.h->kind != H_DICT) {
+        fval copy = snapshot(c);
+        fv_release(&c);
+        c = copy;
+    }
     const ftype *ct = n->kid[0]->type;
     const ftype *et = ct->sub[0];
     fheap *h = c.v.h;
@@ -749,6 +768,11 @@ static int eval_query(feval *e, const fnode *n, fenv *env, fval *out) {
         }
         if (y.k == VK_FUNC)
             f = y.v.fn;
+    }
+    if (n->sub == Q_ZIP) {
+        fval copy = snapshot(x);
+        fv_release(&x);
+        x = copy;
     }
     const ftype *xt = n->n > 1 ? n->kid[1]->type : NULL;
     switch (n->sub) {
@@ -1011,15 +1035,14 @@ static int eval_query(feval *e, const fnode *n, fenv *env, fval *out) {
         fheap *xh = x.v.h;
         if (n->sub == Q_ZIP) {
             size_t m = h->len < xh->len ? h->len : xh->len;
-            for (size_t i = 0; i < m; i++) {
-                fheap *t = fh_new(H_TUPLE, 2);
-                fv_retain(h->items[i]);
-                fv_retain(xh->items[i]);
-                fh_push(t, h->items[i]);
-                fh_push(t, xh->items[i]);
-                fh_push(r, fv_heap(t));
+            for (size_t i = 0; i < m && !s; i++) {
+                fval v;
+                if (!(s = apply2(e, f, et, h->items[i], xet, xh->items[i], &v)))
+                    fh_push(r, v);
             }
             *out = fv_heap(r);
+            if (s)
+                fv_release(out);
             break;
         }
         for (int part = 0; part < 2 && !s; part++) {
@@ -1192,6 +1215,7 @@ static int eval_mutate(feval *e, const fnode *n, fenv *env, fval *out) {
         size_t j = find_in(ct->sub[0], h, n->kid[1]->type, a[1]);
         if (j != SIZE_MAX)
             remove_at(h, j);
+        *out = of_bool(j != SIZE_MAX);
         break;
     }
     case M_REMOVEAT:
@@ -1303,6 +1327,10 @@ static int eval_foreach(feval *e, const fnode *n, fenv *env, fval *out) {
      * as they were when the loop began */
     size_t len = h->len;
     for (size_t i = 0; s == FS_OK || s == FS_CONTINUE; i++) {
+        if (h->kind != H_LIST && h->len != len) {
+            s = fail(e, KRPC_ERR_INVALID_OPERATION, "Collection was modified; enumeration operation may not execute.");
+            break;
+        }
         if (i >= (h->kind == H_LIST ? h->len : len))
             break;
         fval v = h->items[i], w;
@@ -1557,6 +1585,8 @@ static int ev(feval *e, const fnode *n, fenv *env, fval *out) {
         }
         fv_release(cell);
         *cell = v;
+        *out = v; /* the assigned value */
+        fv_retain(v);
         return FS_OK;
     }
     case FO_BLOCK: return eval_block(e, n, env, out);

@@ -223,6 +223,11 @@ int fn_eval_state_init(krpc_call *call, const fnode *init, fval *out) {
     return run(c->srv, c->client, init, NULL, 0, c->a, out, c->err);
 }
 
+bool fn_not_streamable(const kproc *p) {
+    return p->fn == fn_krpc_run_function || p->fn == fn_krpc_add_function_stream || p->fn == fn_krpc_add_event ||
+           (p->cls && p->cls->decl && p->cls->decl->release == fn_expr_release && strcmp(p->name, "Expression_static_StateVariable") == 0);
+}
+
 /* ---- KRPC procedures --------------------------------------------------------------------------------- */
 
 /* The checks of every way to run a function: unbound markers, scopes,

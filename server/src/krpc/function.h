@@ -25,6 +25,10 @@ void fn_expr_release(void *e);
 /* Free the server's functions (at destroy, after the object store). */
 void fn_free(krpc_server *srv);
 
+/* Whether AddStream refuses a procedure (RunFunction, AddFunctionStream,
+ * AddEvent and StateVariable of the 0.7 KRPC). */
+bool fn_not_streamable(const kproc *p);
+
 /* KRPC procedures. */
 int fn_krpc_run_function(krpc_call *call, const krpc_value *args, krpc_value *result);
 int fn_krpc_compile_function(krpc_call *call, const krpc_value *args, krpc_value *result);

@@ -119,7 +119,8 @@ static void close_with(kconn *c, unsigned code, const char *reason) {
         p[n++] = (uint8_t)(code >> 8);
         p[n++] = (uint8_t)code;
         size_t r = reason ? strlen(reason) : 0;
-        memcpy(p + n, reason, r);
+        if (r)
+            memcpy(p + n, reason, r);
         n += r;
     }
     if (c->state != CONN_CLOSING)

@@ -6,6 +6,7 @@
 
 #include "krpc.pb-c.h"
 #include "krpc/expression.h"
+#include "krpc/function.h"
 #include "rpc/value.h"
 #include "util/clock.h"
 #include "util/varint.h"
@@ -173,6 +174,13 @@ int streams_krpc_add_stream(krpc_call *call, const krpc_value *args, krpc_value 
     if (!p->ret)
         return krpc_raise(call, KRPC_ERR_INVALID_OPERATION,
                           "Cannot create a stream for a procedure that does not return a value.");
+    /* functions are streamed with AddFunctionStream (kRPC 0.7): streaming
+     * RunFunction would run one every update, AddFunctionStream/AddEvent add
+     * a stream every update, and a StateVariable would be built again */
+    if (fn_not_streamable(p))
+        return krpc_raise(call, KRPC_ERR_ARGUMENT, "KRPC.RunFunction, KRPC.AddFunctionStream, KRPC.AddEvent and "
+                                                   "KRPC.Expression.StateVariable cannot be streamed (use "
+                                                   "AddFunctionStream)");
     /* the call with arguments of its own; kept if this is a new stream */
     arena mem;
     arena_init(&mem);
@@ -209,29 +217,45 @@ int streams_krpc_add_stream(krpc_call *call, const krpc_value *args, krpc_value 
     return KRPC_OK;
 }
 
-static kstream *lookup_or_raise(krpc_call *call, uint64_t id) {
+/* A stream of the calling client, or NULL: an error raised (*rc), or, for
+ * 0.7 clients, an id that was issued and has ended (a no-op, *rc KRPC_OK;
+ * core/protocol.h gen_ended_stream_ids_are_noops). */
+static kstream *lookup_or_raise(krpc_call *call, uint64_t id, int *rc) {
+    *rc = KRPC_ERROR;
     if (need_stream_connection(call))
         return NULL;
-    kstream *s = find(ctx_of(call)->client, id);
-    if (!s)
+    kclient *cl = ctx_of(call)->client;
+    kstream *s = find(cl, id);
+    if (s)
+        return s;
+    if (!gen_ended_stream_ids_are_noops(cl->gen)) {
         krpc_raise(call, KRPC_ERR_INVALID_OPERATION, NO_SUCH_STREAM_TEXT);
-    return s;
+    } else if (id < ctx_of(call)->srv->next_stream_id) {
+        *rc = KRPC_OK;
+    } else {
+        char msg[96];
+        snprintf(msg, sizeof msg, "No stream has the id %llu", (unsigned long long)id);
+        krpc_raise(call, KRPC_ERR_ARGUMENT, msg);
+    }
+    return NULL;
 }
 
 int streams_krpc_start_stream(krpc_call *call, const krpc_value *args, krpc_value *result) {
     (void)result;
-    kstream *s = lookup_or_raise(call, args[0].u.u64);
+    int rc;
+    kstream *s = lookup_or_raise(call, args[0].u.u64, &rc);
     if (!s)
-        return KRPC_ERROR;
+        return rc;
     start(s);
     return KRPC_OK;
 }
 
 int streams_krpc_set_stream_rate(krpc_call *call, const krpc_value *args, krpc_value *result) {
     (void)result;
-    kstream *s = lookup_or_raise(call, args[0].u.u64);
+    int rc;
+    kstream *s = lookup_or_raise(call, args[0].u.u64, &rc);
     if (!s)
-        return KRPC_ERROR;
+        return rc;
     s->rate = args[1].u.f > 0 ? args[1].u.f : 0;
     return KRPC_OK;
 }
@@ -244,6 +268,11 @@ int streams_krpc_remove_stream(krpc_call *call, const krpc_value *args, krpc_val
     if (s) {
         s->remove_requested = true; /* applied at the start of the next stream phase */
         s->client->stream_removals = true;
+    } else if (gen_ended_stream_ids_are_noops(ctx_of(call)->client->gen) &&
+               args[0].u.u64 >= ctx_of(call)->srv->next_stream_id) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "No stream has the id %llu", (unsigned long long)args[0].u.u64);
+        return krpc_raise(call, KRPC_ERR_ARGUMENT, msg);
     }
     return KRPC_OK;
 }
@@ -329,7 +358,7 @@ int streams_krpc_add_event(krpc_call *call, const krpc_value *args, krpc_value *
 
 static void set_value(kstream *s, bool is_null, const uint8_t *v, size_t n) {
     bool changed = !s->has_value || s->value_null != is_null ||
-                   (!is_null && (s->value.len != n || memcmp(s->value.data, v, n) != 0));
+                   (!is_null && (s->value.len != n || (n && memcmp(s->value.data, v, n) != 0)));
     s->has_value = true;
     s->value_null = is_null;
     s->value.len = 0;
