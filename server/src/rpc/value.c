@@ -188,6 +188,8 @@ static size_t dedup(kvalue_ctx *ctx, slice *keys, slice *vals, size_t n) {
 static int decode_value(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, krpc_value *out);
 
 int value_decode(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, krpc_value *out) {
+    if (!p)
+        p = (const uint8_t *)""; /* protobuf-c leaves an empty bytes field NULL */
     bool collection = t->code == KT_TUPLE || t->code == KT_LIST || t->code == KT_SET || t->code == KT_STRUCT ||
                       t->code == KT_DICTIONARY;
     ctx->nesting += collection;
