@@ -83,7 +83,6 @@ run_one() {
 
 failed=0
 running=0
-pids=()
 for t in "${targets[@]}"; do
     if [ ! -x "$builddir/tests/fuzz/fuzz_$t" ]; then
         echo "FAIL $t: no such target"
@@ -91,17 +90,18 @@ for t in "${targets[@]}"; do
         continue
     fi
     if [ "$jobs" -gt 1 ]; then
-        run_one "$t" &
-        pids+=($!)
-        running=$((running + 1))
         if [ $running -ge "$jobs" ]; then
-            wait "${pids[0]}" || failed=1
-            pids=("${pids[@]:1}")
+            wait -n || failed=1 # whichever target ends first makes room
             running=$((running - 1))
         fi
+        run_one "$t" &
+        running=$((running + 1))
     else
         run_one "$t" || failed=1
     fi
 done
-for p in "${pids[@]}"; do wait "$p" || failed=1; done
+while [ $running -gt 0 ]; do
+    wait -n || failed=1
+    running=$((running - 1))
+done
 exit $failed
