@@ -32,7 +32,6 @@ enum { NSPECS = sizeof specs / sizeof specs[0] };
 
 static const ktype *types[NSPECS];
 static bool has_call[NSPECS];
-static bool has_set_or_dict[NSPECS];
 
 static void resolve(krpc_server *srv) {
     static unsigned long done;
@@ -51,7 +50,6 @@ static void resolve(krpc_server *srv) {
             abort();
         }
         has_call[i] = strstr(specs[i], "procedure_call") != NULL;
-        has_set_or_dict[i] = strstr(specs[i], "set(") || strstr(specs[i], "dict(");
     }
 }
 
@@ -86,17 +84,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             abort();
         }
     } else if (!v.is_null && !has_call[which]) {
-        /* Finding F3 (tests/fuzz/README.md): sets and dictionaries drop
-         * duplicates by their encoded bytes, not by value, so two encodings
-         * of one value (a 10-byte sint32, bool 2) both stay, and the first
-         * round trip may still shrink the collection. Until it is fixed they
-         * must reach the fixed point one round later, unless
-         * KRPC_FUZZ_STRICT_SETS is set. */
-        static int strict = -1;
-        if (strict < 0)
-            strict = getenv("KRPC_FUZZ_STRICT_SETS") != NULL;
-        int rounds = has_set_or_dict[which] && !strict ? 3 : 2;
-        kbuf enc[3] = {{0}};
+        /* Sets and dictionaries drop duplicates by value (finding F3), so
+         * the first encoding is already the fixed point. */
+        enum { rounds = 2 };
+        kbuf enc[rounds] = {{0}};
         krpc_value cur = v;
         for (int r = 0; r < rounds; r++) {
             if (value_encode(&ctx, t, &cur, &enc[r]) != 0) {
@@ -109,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 abort();
             }
         }
-        const kbuf *x = &enc[rounds - 2], *y = &enc[rounds - 1];
+        const kbuf *x = &enc[0], *y = &enc[1];
         if (x->len != y->len || (x->len && memcmp(x->data, y->data, x->len))) {
             fprintf(stderr, "fuzz_values: re-encoding a %s changed it\n", specs[which]);
             abort();

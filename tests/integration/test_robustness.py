@@ -393,6 +393,37 @@ def undecodable_values():
 
 
 @test
+def sets_and_dictionaries_deduplicate_by_value():
+    """Finding F3 (tests/fuzz/README.md): two encodings of one value are one
+    set item or dictionary key, as in the reference's HashSet and Dictionary,
+    not two items that happen to differ in bytes."""
+    long2 = b"\x84" + b"\x80" * 8 + b"\x00"          # sint32 2 as a 10-byte varint
+    wrapped2 = b"\x84\x80\x80\x80\x10"               # 4 + 2^32: sint32 keeps the low 32 bits
+    item = lambda v: b"\x0a" + varint(len(v)) + v     # noqa: E731
+    entry = lambda k, v: item(item(k) + b"\x12" + varint(len(v)) + v)  # noqa: E731
+    with Server() as srv:
+        by = Client(srv, name="bystander")
+        c = Client(srv)
+        eq(c.value("TestService", "SetDefault", item(b"\x04") + item(long2)), item(b"\x04"),
+           "{2, 2 as 10 bytes} is a one-item set")
+        eq(c.value("TestService", "SetDefault", item(long2) + item(b"\x04") + item(wrapped2)), item(b"\x04"),
+           "three encodings of 2: one item, written canonically")
+        eq(c.value("TestService", "IncrementSet", item(b"\x04") + item(long2) + item(b"\x06")),
+           item(b"\x06") + item(b"\x08"), "IncrementSet({2, 2, 3}) is {3, 4}")
+        eq(c.value("TestService", "SetDefault", item(b"\x04") + item(b"\x06")), item(b"\x04") + item(b"\x06"),
+           "distinct items stay")
+        # a dictionary keeps the first key's place and the last value
+        eq(c.value("TestService", "DictionaryDefault",
+                   entry(b"\x02", b"\x00") + entry(b"\x04", b"\x01") + entry(b"\x82\x80\x80\x80\x00", b"\x01")),
+           entry(b"\x02", b"\x01") + entry(b"\x04", b"\x01"), "{1: false, 2: true, 1: true}")
+        # two invalid strings that both become U+FFFD are one key
+        fffd = b"\x03\xef\xbf\xbd"
+        eq(c.value("TestService", "IncrementDictionary", entry(b"\x01\xff", b"\x02") + entry(b"\x01\xfe", b"\x0a")),
+           entry(fffd, b"\x0c"), "{'\\xff': 1, '\\xfe': 5} is {U+FFFD: 6}")
+        served(srv, by, "duplicate set items")
+
+
+@test
 def dangling_and_destroyed_object_ids():
     objects_plugin = test_plugin("plugin_objects")
     plugins = None

@@ -97,6 +97,10 @@ static bool serve_next(krpc_server *srv, kclient *c) {
     kconn *conn = c->rpc;
     if (!conn || c->active || conn->state != CONN_RPC)
         return false;
+    if (conn->in.len == conn->in_skip) {
+        take_consumed(conn); /* nothing buffered (in.data may be NULL): finding F9 */
+        return false;
+    }
     size_t header, len;
     const uint8_t *start = conn->in.data + conn->in_skip;
     frame_status st = frame_parse(start, conn->in.len - conn->in_skip, srv->cfg.max_message_size, &header, &len);

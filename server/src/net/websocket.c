@@ -584,7 +584,8 @@ static void frame_done(kconn *c) {
     }
     if (ws->fin) {
         message_done(c);
-    } else if (ws->msg_opcode == OP_TEXT && c->state == CONN_RPC) {
+    } else if (ws->msg_opcode == OP_TEXT && c->state == CONN_RPC && ws->msg.len > ws->utf8_ok) {
+        /* (nothing new to check, and msg.data may still be NULL: finding F7) */
         size_t ok;
         if (!ws_utf8_valid(ws->msg.data + ws->utf8_ok, ws->msg.len - ws->utf8_ok, true, &ok))
             close_with(c, 1007, "Malformed UTF8 string");

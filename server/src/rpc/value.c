@@ -4,6 +4,7 @@
 #include "util/utf8.h"
 #include "util/varint.h"
 
+#include <math.h>
 #include <string.h>
 
 int pb_next(pb_reader *r, uint32_t *field, int *wt, const uint8_t **data, size_t *len, uint64_t *varint) {
@@ -150,15 +151,15 @@ static int decode_items(kvalue_ctx *ctx, const ktype *t, const slice *s, size_t 
     return 0;
 }
 
-/* Collapse duplicates (by encoded bytes), keeping the last occurrence's
- * position for dictionaries' values as the reference's last-wins rule. */
-static size_t dedup(kvalue_ctx *ctx, slice *keys, slice *vals, size_t n) {
-    if (n < 2)
-        return n;
+/* Collapse items with equal keys, keeping the first one's position and, for
+ * dictionaries (vals), the last one's value: the reference's HashSet.Add and
+ * Dictionary indexer. */
+static size_t dedup(kvalue_ctx *ctx, const slice *keys, krpc_value *kv, krpc_value *vv, size_t n) {
     size_t cap = 16;
     while (cap < n * 2)
         cap *= 2;
     size_t *tab = arena_alloc(ctx->a, cap * sizeof *tab);
+    size_t *from = arena_alloc(ctx->a, n * sizeof *from); /* kept item -> its key */
     for (size_t i = 0; i < cap; i++)
         tab[i] = SIZE_MAX;
     size_t out = 0;
@@ -168,21 +169,107 @@ static size_t dedup(kvalue_ctx *ctx, slice *keys, slice *vals, size_t n) {
         for (;; j = (j + 1) & (cap - 1)) {
             if (tab[j] == SIZE_MAX) {
                 tab[j] = out;
-                keys[out] = keys[i];
-                if (vals)
-                    vals[out] = vals[i];
+                from[out] = i;
+                kv[out] = kv[i];
+                if (vv)
+                    vv[out] = vv[i];
                 out++;
                 break;
             }
-            slice *k = &keys[tab[j]];
+            const slice *k = &keys[from[tab[j]]];
             if (k->n == keys[i].n && memcmp(k->p, keys[i].p, k->n) == 0) {
-                if (vals)
-                    vals[tab[j]] = vals[i];
+                if (vv)
+                    vv[tab[j]] = vv[i];
                 break;
             }
         }
     }
     return out;
+}
+
+/* The bytes by which two decoded set items (or dictionary keys) are equal:
+ * their canonical encoding, so that a 10-byte varint and its 1-byte form, bool
+ * 1 and 2, or two invalid strings that both became U+FFFD are one item
+ * (finding F3); objects by id, without touching the object store; floats as
+ * .NET's Equals compares them (0 and -0 equal, every NaN equal). Returns -1
+ * for a type without one (a procedure call). */
+static int key_encode(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out) {
+    if (v->is_null) {
+        kbuf_varint(out, 0);
+        return 0;
+    }
+    kbuf_varint(out, 1);
+    switch (t->code) {
+    case KT_DOUBLE: {
+        double d = v->u.d == 0 ? 0.0 : v->u.d != v->u.d ? (double)NAN : v->u.d;
+        kbuf_append(out, &d, sizeof d);
+        return 0;
+    }
+    case KT_FLOAT: {
+        float f = v->u.f == 0 ? 0.0f : v->u.f != v->u.f ? NAN : v->u.f;
+        kbuf_append(out, &f, sizeof f);
+        return 0;
+    }
+    case KT_CLASS:
+        kbuf_varint(out, v->u.obj.id);
+        return 0;
+    case KT_TUPLE:
+    case KT_STRUCT:
+    case KT_LIST:
+    case KT_SET:
+        for (size_t i = 0; i < v->u.seq.count; i++) {
+            const ktype *it = t->code == KT_TUPLE ? t->sub[i] : t->code == KT_STRUCT ? t->st->fields[i].type : t->sub[0];
+            size_t m = kbuf_nested_begin(out);
+            if (key_encode(ctx, it, &v->u.seq.items[i], out))
+                return -1;
+            kbuf_nested_end(out, m);
+        }
+        return 0;
+    case KT_DICTIONARY:
+        for (size_t i = 0; i < v->u.dict.count; i++) {
+            size_t m = kbuf_nested_begin(out);
+            if (key_encode(ctx, t->sub[0], &v->u.dict.keys[i], out))
+                return -1;
+            kbuf_nested_end(out, m);
+            m = kbuf_nested_begin(out);
+            if (key_encode(ctx, t->sub[1], &v->u.dict.values[i], out))
+                return -1;
+            kbuf_nested_end(out, m);
+        }
+        return 0;
+    case KT_PROCEDURE_CALL:
+        return -1;
+    default: /* scalars, strings, bytes, enums, messages: no side effects */
+        return value_encode(ctx, t, v, out);
+    }
+}
+
+/* Drop duplicates among n decoded items kv of type t (with their values vv
+ * for a dictionary) by value; raw are the items' bytes, compared instead where
+ * the type has no canonical form. Returns the new count. */
+static size_t dedup_values(kvalue_ctx *ctx, const ktype *t, const slice *raw, krpc_value *kv, krpc_value *vv,
+                           size_t n) {
+    if (n < 2)
+        return n;
+    kbuf b = {0};
+    size_t *off = arena_alloc(ctx->a, (n + 1) * sizeof *off);
+    size_t i;
+    for (i = 0; i < n; i++) {
+        off[i] = b.len;
+        if (key_encode(ctx, t, &kv[i], &b))
+            break;
+    }
+    if (i < n) {
+        n = dedup(ctx, raw, kv, vv, n);
+    } else {
+        off[n] = b.len;
+        slice *keys = arena_alloc(ctx->a, n * sizeof *keys);
+        for (i = 0; i < n; i++)
+            keys[i] = (slice){b.data + off[i], off[i + 1] - off[i]};
+        n = dedup(ctx, keys, kv, vv, n);
+    }
+    kbuf_free(&b);
+    return n;
 }
 
 static int decode_value(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, krpc_value *out);
@@ -348,11 +435,11 @@ static int decode_value(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_
             out->u.seq.count = count;
             return 0;
         }
-        if (t->code == KT_SET)
-            count = dedup(ctx, items, NULL, count);
         krpc_value *vals = arena_zalloc(ctx->a, (count ? count : 1) * sizeof *vals);
         if (decode_items(ctx, t->sub[0], items, count, vals))
             return -1;
+        if (t->code == KT_SET)
+            count = dedup_values(ctx, t->sub[0], items, vals, NULL, count);
         out->u.seq.items = vals;
         out->u.seq.count = count;
         return 0;
@@ -383,11 +470,11 @@ static int decode_value(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_
             if (rc < 0)
                 return truncated(ctx);
         }
-        count = dedup(ctx, keys, vals, count);
         krpc_value *kv = arena_zalloc(ctx->a, (count ? count : 1) * sizeof *kv);
         krpc_value *vv = arena_zalloc(ctx->a, (count ? count : 1) * sizeof *vv);
         if (decode_items(ctx, t->sub[0], keys, count, kv) || decode_items(ctx, t->sub[1], vals, count, vv))
             return -1;
+        count = dedup_values(ctx, t->sub[0], keys, kv, vv, count);
         out->u.dict.keys = kv;
         out->u.dict.values = vv;
         out->u.dict.count = count;
