@@ -793,5 +793,108 @@ def all_test_plugins_together():
     eq(len(refusals(err)), 0, "nothing refused: %r" % refusals(err))
 
 
+# ---- clients leaving, nulls as object id 0 (host API) ---------------------------
+
+def poll(fn, what, timeout=10):
+    """fn() until it is truthy (the server handles a close asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        check(time.monotonic() < deadline, "timed out waiting for %s" % what)
+        time.sleep(0.01)
+
+
+def str_list(b):
+    lst = pb.List()
+    lst.ParseFromString(b)
+    return [dec_string(x) for x in lst.items]
+
+
+@test
+def client_disconnect_hook():
+    with Server(plugins=[testservice(), plugin("plugin_clients")]) as srv:
+        watcher = Client(srv, name="watcher")
+        eq(dec_string(watcher.value("ClientLog", "get_FlagChecks")), "ok",
+           "set_service_flags: own service accepted; another plugin's, an unknown one, an unknown flag refused")
+        left = lambda: str_list(watcher.value("ClientLog", "Left"))
+        eq(left(), [], "nobody has left")
+        a = Client(srv, name="alpha")
+        a.value("ClientLog", "Register")
+        b = Client(srv, name="beta", stream=True)
+        b.value("ClientLog", "Register")
+        a.close()
+        poll(lambda: left() == ["alpha"], "alpha reported (with the id of its calls)")
+        # the RPC connection is the client: it has left though its stream connection is open
+        b.rpc.close()
+        poll(lambda: left() == ["alpha", "beta"], "beta reported when its RPC connection closed")
+        b.stream.close()
+        g = Client(srv, name="gamma")
+        g.close()
+        poll(lambda: len(left()) == 3, "gamma reported")
+        eq(left(), ["alpha", "beta", "gamma?"], "each client once; gamma never called the plugin (unknown id)")
+    # (the watcher leaves at the stop, before the plugin's cleanup: checked by the sanitizers)
+
+
+def add_stream(c, call):
+    s = pb.Stream()
+    s.ParseFromString(c.value("KRPC", "AddStream", call.SerializeToString(), b"\x01"))
+    return s.id
+
+
+def v07_client(srv, name="v07"):
+    """A client announcing protocol version 1 (kRPC 0.7)."""
+    c = Client.__new__(Client)
+    c.server, c.stream = srv, None
+    c.rpc = krpctest.Conn(srv.rpc_port)
+    c.rpc.send_msg(pb.ConnectionRequest(type=pb.ConnectionRequest.RPC, client_name=name, protocol_version=1))
+    resp = c.rpc.recv(pb.ConnectionResponse)
+    check(resp.status == pb.ConnectionResponse.OK, "0.7 handshake: %s" % resp.message)
+    c.id = resp.client_identifier
+    return c
+
+
+def raw_response(c, call):
+    c.rpc.send_msg(pb.Request(calls=[call]))
+    return c.rpc.recv_raw()
+
+
+@test
+def null_objects_as_id0_per_service():
+    with Server(plugins=[testservice(), plugin("plugin_clients")]) as srv:
+        c = Client(srv, stream=True)
+        # Response{results: [ProcedureResult{value: 00, is_null: true}]}
+        eq(raw_response(c, make_call("ClientLog", "Maybe", b"\x00")), b"\x12\x05\x12\x01\x00\x18\x01",
+           "a null from a service with KRPC_SERVICE_NULL_AS_ID0: is_null and id 0")
+        eq(raw_response(c, make_call("PlainNulls", "Maybe", b"\x00")), b"\x12\x02\x18\x01",
+           "without the flag: a bare is_null, as the reference")
+        thing = c.call("ClientLog", "Maybe", b"\x01")
+        check(not thing.is_null and dec_varint(thing.value)[0] > 0, "an object is not null")
+        for svc in ("ClientLog", "PlainNulls"):
+            eq(c.value(svc, "IsNull", None), b"\x01", "%s: is_null is null" % svc)
+            eq(c.value(svc, "IsNull", b"\x00"), b"\x01", "%s: id 0 is null to a pre-0.7 client" % svc)
+            eq(c.value(svc, "IsNull", thing.value), b"\x00", "%s: an object is not null (false)" % svc)
+        n = v07_client(srv)
+        eq(n.value("ClientLog", "IsNull", b"\x00"), b"\x01", "with the flag id 0 is null to a 0.7 client too")
+        resp = n.request(make_call("PlainNulls", "IsNull", b"\x00"))
+        err = resp.error if resp.HasField("error") else resp.results[0].error
+        eq(err.description, "Instance not found", "without the flag id 0 is an unknown object to a 0.7 client")
+        eq(raw_response(n, make_call("ClientLog", "Maybe", b"\x00")), b"\x12\x05\x12\x01\x00\x18\x01",
+           "a 0.7 client gets the same bytes")
+        # stream values: the same ProcedureResult inside the StreamUpdate
+        call = make_call("ClientLog", "Maybe", b"\x00")
+        sid = add_stream(c, call)
+        raw = c.stream.recv_raw()
+        upd = pb.StreamUpdate()
+        upd.ParseFromString(raw)
+        eq([r.id for r in upd.results], [sid], "the stream's first update")
+        check(raw.endswith(b"\x12\x05\x12\x01\x00\x18\x01"), "stream value: is_null and id 0: %s" % raw.hex())
+        call = make_call("PlainNulls", "Maybe", b"\x00")
+        sid = add_stream(c, call)
+        raw = c.stream.recv_raw()
+        check(raw.endswith(b"\x12\x02\x18\x01"), "stream value without the flag: bare is_null: %s" % raw.hex())
+
+
 if __name__ == "__main__":
     run_tests()

@@ -347,6 +347,27 @@ enum { KRPC_LOG_ERROR = 0, KRPC_LOG_WARNING = 1, KRPC_LOG_INFO = 2, KRPC_LOG_DEB
 typedef int (*krpc_game_scene_request_fn)(void *state, krpc_call *call, uint32_t scene);
 typedef int (*krpc_paused_request_fn)(void *state, krpc_call *call, bool paused);
 
+/* A client has left: its RPC connection closed (or an operator or the server
+ * dropped it). client_id and client_name are what krpc_client_id and
+ * krpc_client_name gave during its calls (valid during the handler). Runs on
+ * the server thread, after the client's yielded calls, streams and events are
+ * gone; it may not raise or yield. Use it to undo what the client held, e.g.
+ * an autopilot it engaged. state is what was given with the handler. */
+typedef void (*krpc_client_disconnect_fn)(void *state, const uint8_t *client_id, const char *client_name);
+
+/* Service behaviours a plugin opts in to (set_service_flags). */
+enum {
+    /* A null class value - the result of a procedure or property, or a stream
+     * value - goes on the wire as is_null = true AND value 00 (object id 0),
+     * and an argument of class type that is object id 0 is null for every
+     * client (as is_null is). Clients before kRPC 0.6 have no is_null field
+     * and read object id 0 as null; later ones check is_null first. Set it
+     * for services that scripts of both generations call (the mock game's
+     * SpaceCenter); without it a null is a bare is_null, as the reference
+     * server sends (and its recorded conformance vectors expect). */
+    KRPC_SERVICE_NULL_AS_ID0 = 1u << 0,
+};
+
 /* The host API. Append-only: new functions go at the end; check `size`
  * before using a member newer than your ABI version. */
 struct krpc_host_api {
@@ -438,6 +459,17 @@ struct krpc_host_api {
      * plugin's entry under plugins.load), or NULL if not given. The string
      * lives as long as the plugin is loaded. Usable from init on. */
     const char *(*option)(krpc_host *host, const char *key);
+
+    /* Set the KRPC_SERVICE_* flags of one of this plugin's services (by name),
+     * replacing its previous flags. Usable from init on, server thread.
+     * Returns 0, or -1 (nothing changed) if the plugin declares no such
+     * service or a flag is unknown to this host. */
+    int (*set_service_flags)(krpc_host *host, const char *service, uint32_t flags);
+
+    /* Become this plugin's handler of clients leaving (see
+     * krpc_client_disconnect_fn); fn == NULL removes it. One handler per
+     * plugin, the last one installed. Usable from init on, server thread. */
+    void (*on_client_disconnect)(krpc_host *host, krpc_client_disconnect_fn fn, void *state);
 };
 
 static inline void *krpc_alloc(krpc_call *c, size_t n) { return c->api->alloc(c, n); }

@@ -76,6 +76,8 @@ void client_rpc_closed(krpc_server *srv, kclient *c) {
     c->rpc = NULL;
     srv->nclients--;
     scheduler_remove_client(srv, c);
+    /* the reference's OnClientDisconnected: the RPC connection is the client */
+    plugins_client_disconnected(srv, c);
     if (!c->stream)
         client_free(srv, c);
 }

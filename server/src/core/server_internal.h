@@ -316,6 +316,8 @@ extern const uint8_t krpc_core_service_gens[];
 
 /* plugins: host API */
 extern const krpc_host_api krpc_host_api_v1;
+/* Tell every plugin with an on_client_disconnect handler that c has left. */
+void plugins_client_disconnected(krpc_server *srv, const kclient *c);
 struct krpc_host {
     krpc_server *srv;
     kplugin *plugin;

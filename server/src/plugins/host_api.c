@@ -145,6 +145,35 @@ static const char *api_option(krpc_host *host, const char *key) {
     return NULL;
 }
 
+static int api_set_service_flags(krpc_host *host, const char *service, uint32_t flags) {
+    if (!service || (flags & ~(uint32_t)KRPC_SERVICE_NULL_AS_ID0))
+        return -1;
+    /* the plugin's services: staged while its init runs, registered after */
+    kregistry *r = &host->srv->registry;
+    kservice **lists[2] = {r->staged, r->services};
+    size_t counts[2] = {r->nstaged, r->nservices};
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; i < counts[l]; i++)
+            if (lists[l][i]->plugin == host->plugin && strcmp(lists[l][i]->name, service) == 0) {
+                lists[l][i]->flags = flags;
+                return 0;
+            }
+    return -1;
+}
+
+static void api_on_client_disconnect(krpc_host *host, krpc_client_disconnect_fn fn, void *state) {
+    host->plugin->on_disconnect = fn;
+    host->plugin->on_disconnect_state = fn ? state : NULL;
+}
+
+void plugins_client_disconnected(krpc_server *srv, const kclient *c) {
+    for (size_t i = 0; i < srv->registry.nplugins; i++) {
+        kplugin *p = srv->registry.plugins[i];
+        if (p->initialised && p->on_disconnect)
+            p->on_disconnect(p->on_disconnect_state, c->id, c->name);
+    }
+}
+
 const krpc_host_api krpc_host_api_v1 = {
     .size = sizeof(krpc_host_api),
     .abi_version = KRPC_PLUGIN_ABI_VERSION,
@@ -171,4 +200,6 @@ const krpc_host_api krpc_host_api_v1 = {
     .on_game_scene_request = api_on_game_scene_request,
     .on_paused_request = api_on_paused_request,
     .option = api_option,
+    .set_service_flags = api_set_service_flags,
+    .on_client_disconnect = api_on_client_disconnect,
 };

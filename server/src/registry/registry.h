@@ -168,6 +168,7 @@ struct kservice {
     const char *deprecated_reason;
     uint32_t scenes;
     uint8_t gens;            /* KGEN_BIT mask of the protocol generations it serves */
+    uint32_t flags;          /* KRPC_SERVICE_* (host API set_service_flags) */
     const char *type_prefix; /* .NET-style prefix for type names in messages */
     size_t nprocs;
     kproc **procs; /* by id - 1 */
@@ -193,6 +194,9 @@ struct kplugin {
     /* built-in plugins only: per declared service, the KGEN_BIT mask of the
      * protocol generations that see it (NULL: every generation) */
     const uint8_t *service_gens;
+    /* host API on_client_disconnect */
+    krpc_client_disconnect_fn on_disconnect;
+    void *on_disconnect_state;
 };
 
 typedef struct kregistry {

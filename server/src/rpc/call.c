@@ -104,10 +104,13 @@ static int decode_msg(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, ar
         ctx.bind_err = &out->bind_err;
         ctx.bind_param = p->params[arg->position].name;
         ctx.bind_proc = p->fullname;
-        if (arg->is_null) {
+        const ktype *t = p->params[arg->position].type;
+        if (arg->is_null || (t->code == KT_CLASS && (p->svc->flags & KRPC_SERVICE_NULL_AS_ID0) &&
+                             arg->value.len == 1 && arg->value.data[0] == 0)) {
+            /* (object id 0 is null here for every generation) */
             memset(v, 0, sizeof *v);
             v->is_null = true;
-        } else if (value_decode(&ctx, p->params[arg->position].type, arg->value.data, arg->value.len, v)) {
+        } else if (value_decode(&ctx, t, arg->value.data, arg->value.len, v)) {
             return -1;
         }
         out->present[arg->position] = 1;
@@ -183,6 +186,11 @@ static void encode_result(krpc_server *srv, kclient *client, kcall *c, krpc_valu
     if (result->is_null) {
         if (p->ret_nullable) {
             c->is_null = true;
+            if (p->ret->code == KT_CLASS && (p->svc->flags & KRPC_SERVICE_NULL_AS_ID0)) {
+                static const uint8_t id0 = 0; /* and object id 0, for clients without is_null */
+                c->value = &id0;
+                c->value_len = 1;
+            }
             return;
         }
         kerror_set(&c->err, a, "", "",

@@ -116,6 +116,8 @@ void request_respond(krpc_server *srv, krequest *req) {
             r->error = e;
         } else if (k->is_null) {
             r->is_null = true;
+            r->value.data = (uint8_t *)k->value; /* KRPC_SERVICE_NULL_AS_ID0: id 0 too */
+            r->value.len = k->value_len;
         } else {
             r->value.data = (uint8_t *)k->value;
             r->value.len = k->value_len;

@@ -357,13 +357,13 @@ int streams_krpc_add_event(krpc_call *call, const krpc_value *args, krpc_value *
 /* ---- the stream phase -------------------------------------------------- */
 
 static void set_value(kstream *s, bool is_null, const uint8_t *v, size_t n) {
-    bool changed = !s->has_value || s->value_null != is_null ||
-                   (!is_null && (s->value.len != n || (n && memcmp(s->value.data, v, n) != 0)));
+    /* (a null keeps its bytes: KRPC_SERVICE_NULL_AS_ID0 sends id 0 with it) */
+    bool changed = !s->has_value || s->value_null != is_null || s->value.len != n ||
+                   (n && memcmp(s->value.data, v, n) != 0);
     s->has_value = true;
     s->value_null = is_null;
     s->value.len = 0;
-    if (!is_null)
-        kbuf_append(&s->value, v, n);
+    kbuf_append(&s->value, v, n);
     if (changed)
         s->changed = true;
 }
@@ -409,7 +409,7 @@ static void shared_store(krpc_server *srv, const kstream *s) {
         r->outcome.err.name = arena_strdup(a, s->call.err.name ? s->call.err.name : "");
         r->outcome.err.description = arena_strdup(a, s->call.err.description ? s->call.err.description : "");
         r->outcome.err.kind = s->call.err.kind;
-    } else if (!s->call.is_null) {
+    } else {
         uint8_t *v = arena_alloc(a, s->call.value_len ? s->call.value_len : 1);
         if (s->call.value_len)
             memcpy(v, s->call.value, s->call.value_len);
@@ -508,13 +508,16 @@ static void append_result(kbuf *b, kstream *s) {
         string_field(b, 0x12, name);
         string_field(b, 0x1a, s->err.description);
         kbuf_nested_end(b, e);
-    } else if (s->value_null) {
-        kbuf_varint(b, 0x18); /* ProcedureResult.is_null */
-        kbuf_varint(b, 1);
-    } else if (s->value.len) {
-        kbuf_varint(b, 0x12); /* ProcedureResult.value */
-        kbuf_varint(b, s->value.len);
-        kbuf_append(b, s->value.data, s->value.len);
+    } else {
+        if (s->value.len) {
+            kbuf_varint(b, 0x12); /* ProcedureResult.value */
+            kbuf_varint(b, s->value.len);
+            kbuf_append(b, s->value.data, s->value.len);
+        }
+        if (s->value_null) {
+            kbuf_varint(b, 0x18); /* ProcedureResult.is_null */
+            kbuf_varint(b, 1);
+        }
     }
     kbuf_nested_end(b, pr);
     kbuf_nested_end(b, result);
