@@ -18,6 +18,7 @@
 #define AP_MAX_RATE 0.75  /* rad/s */
 
 void sc_autopilot_reset(sc_vessel *v) {
+    sc_autopilot_engage(v, NULL); /* Reset disengages, as the reference's does */
     v->ap_frame = NULL;
     v->ap_pitch = 0;
     v->ap_heading = 0;
@@ -26,6 +27,16 @@ void sc_autopilot_reset(sc_vessel *v) {
     v->ap_use_direction = false;
     v->ap_stop_angle = 1.0f;
     v->ap_stop_velocity = 0.05f;
+}
+
+void sc_autopilot_engage(sc_vessel *v, const uint8_t *client_id) {
+    v->ap_engaged = client_id != NULL;
+    v->ap_has_client = client_id != NULL;
+    memset(v->ap_client, 0, sizeof v->ap_client);
+    if (client_id != NULL) {
+        memcpy(v->ap_client, client_id, sizeof v->ap_client);
+        v->sas = false; /* engaging switches SAS off */
+    }
 }
 
 /* The autopilot's reference frame (the vessel's surface frame by default). */

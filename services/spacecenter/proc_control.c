@@ -287,25 +287,22 @@ SC_PROC(sc_ap_get_engaged) {
     return KRPC_OK;
 }
 
+/* The engaging client is remembered: its leaving disengages (state.c). */
 SC_PROC(sc_ap_set_engaged) {
     VESSEL_OR_FAIL(v);
-    v->ap_engaged = args[1].u.b;
-    if (v->ap_engaged) {
-        v->sas = false;
-    }
+    sc_autopilot_engage(v, args[1].u.b ? krpc_client_id(call) : NULL);
     return KRPC_OK;
 }
 
 SC_PROC(sc_ap_engage) {
     VESSEL_OR_FAIL(v);
-    v->ap_engaged = true;
-    v->sas = false;
+    sc_autopilot_engage(v, krpc_client_id(call));
     return KRPC_OK;
 }
 
 SC_PROC(sc_ap_disengage) {
     VESSEL_OR_FAIL(v);
-    v->ap_engaged = false;
+    sc_autopilot_engage(v, NULL);
     return KRPC_OK;
 }
 

@@ -200,6 +200,8 @@ typedef struct sc_vessel {
     bool stage_lock;
     /* autopilot */
     bool ap_engaged;
+    bool ap_has_client;     /* engaged by a client (ap_client), which may leave */
+    uint8_t ap_client[16];  /* its kRPC client id */
     void *ap_frame; /* sc_obj of kind FRAME, NULL = surface frame */
     double ap_pitch, ap_heading, ap_roll; /* degrees, NaN = unset */
     v3 ap_direction;                      /* in ap_frame, zero = use pitch/heading */
@@ -306,6 +308,9 @@ void sc_saves_free(sc_state *st);
 int sc_state_init(krpc_host *host, const krpc_host_api *api, void **state);
 void sc_state_tick(void *state, double dt);
 void sc_state_cleanup(void *state);
+/* The host's on_client_disconnect handler: disengages the autopilots the
+ * client engaged (the reference's AttitudeController.Fly). */
+void sc_client_disconnected(void *state, const uint8_t *client_id, const char *client_name);
 static inline sc_state *sc_of(krpc_call *call) { return (sc_state *)call->state; }
 
 /* Advance game time by dt seconds (no warp logic), in substeps. */
@@ -429,6 +434,9 @@ extern const double sc_physics_rates[4];
 /* ---- autopilot (autopilot.c) ------------------------------------------------ */
 
 void sc_autopilot_reset(sc_vessel *v);
+/* Engage for the client with this id (it disengages when the client
+ * leaves), or disengage with NULL. */
+void sc_autopilot_engage(sc_vessel *v, const uint8_t *client_id);
 /* Target direction (world axes) or false when there is none. */
 bool sc_autopilot_target(sc_state *st, sc_vessel *v, v3 *dir, double *roll_deg, bool *has_roll);
 /* Pointing error in degrees, NAN when it cannot be computed. */

@@ -142,11 +142,30 @@ int sc_state_init(krpc_host *host, const krpc_host_api *api, void **state) {
     snprintf(msg, sizeof msg, "SpaceCenter: scenario %s, time scale %g%s, data %s", scenario, st->time_scale,
              st->lockstep ? ", lockstep" : "", st->data_dir);
     log_msg(st, KRPC_LOG_INFO, msg);
+    /* Nulls both client generations read (spacecenter.md decision 1): the
+     * game's services are called by v0.5.4 scripts, which know no is_null */
+    if (KRPC_HOST_API_HAS(api, set_service_flags)) {
+        api->set_service_flags(host, "SpaceCenter", KRPC_SERVICE_NULL_AS_ID0);
+        api->set_service_flags(host, "Drawing", KRPC_SERVICE_NULL_AS_ID0);
+    }
+    /* an engaged autopilot belongs to its client (reference: AutoPilot) */
+    if (KRPC_HOST_API_HAS(api, on_client_disconnect))
+        api->on_client_disconnect(host, sc_client_disconnected, st);
     /* a scenario with an active vessel is the flight scene, as in the game */
     if (st->world.active_vessel && KRPC_HOST_API_HAS(api, set_game_scene))
         api->set_game_scene(host, KRPC_SCENE_FLIGHT);
     *state = st;
     return 0;
+}
+
+void sc_client_disconnected(void *state, const uint8_t *client_id, const char *client_name) {
+    (void)client_name;
+    sc_world *w = &((sc_state *)state)->world;
+    for (size_t i = 0; i < w->nvessels; i++) {
+        sc_vessel *v = w->vessels[i];
+        if (v != NULL && v->ap_engaged && v->ap_has_client && memcmp(v->ap_client, client_id, sizeof v->ap_client) == 0)
+            sc_autopilot_engage(v, NULL); /* its configuration and target stay */
+    }
 }
 
 /* One update of WarpTo: pick the rate as the reference does (the time left,

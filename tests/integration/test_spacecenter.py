@@ -9,6 +9,7 @@ mode, so game time passes only in MockGame.Advance and in blocking calls
 import math
 import os
 import struct
+import time
 
 from krpctest import (Client, Server, check, dec_sint, dec_string, dec_varint, enc_sint32,
                       enc_string, eq, make_call, pb, run_tests, test, varint)
@@ -678,6 +679,132 @@ def service_definitions_and_scenes():
         eq(c.value("KRPC", "get_GameScene"), b"\x02", "KRPC.GameScene is Flight")
         r = g.c.call("SpaceCenter", "Vessel_get_Control", O(v))
         check(not r.HasField("error"), "Flight member works in flight: %s" % r.error.description)
+
+
+# ---- nulls for both client generations (spacecenter.md decision 1) -------------
+
+NULL_ID0 = b"\x12\x01\x00\x18\x01"  # ProcedureResult{value: 00 (object id 0), is_null: true}
+
+
+def raw_result(client, call):
+    """The raw ProcedureResult of a one-call request, as the server wrote it."""
+    client.rpc.send_msg(pb.Request(calls=[call]))
+    raw = client.rpc.recv_raw()  # Response{results (field 2): [ProcedureResult]}
+    check(raw[:1] == b"\x12" and raw[1] == len(raw) - 2, "one short result: %s" % raw.hex())
+    return raw[2:]
+
+
+def v07_client(srv):
+    """A client that announces protocol version 1 (kRPC 0.7)."""
+    c = Client.__new__(Client)
+    c.server, c.stream = srv, None
+    c.rpc = krpctest.Conn(srv.rpc_port)
+    c.rpc.send_msg(pb.ConnectionRequest(type=pb.ConnectionRequest.RPC, client_name="v07", protocol_version=1))
+    resp = c.rpc.recv(pb.ConnectionResponse)
+    check(resp.status == pb.ConnectionResponse.OK, "0.7 handshake: %s" % resp.message)
+    return c
+
+
+@test
+def null_objects_read_as_none_by_old_and_new_clients():
+    with game_server("Orbit") as srv:
+        c = Client(srv, stream=True)
+        g = Game(c)
+        v = g.vessel()
+        # results: is_null for clients since 0.6, object id 0 for v0.5.4 ones (which know no is_null)
+        eq(raw_result(c, make_call("SpaceCenter", "get_TargetVessel")), NULL_ID0, "no target vessel")
+        eq(raw_result(c, make_call("SpaceCenter", "get_TargetBody")), NULL_ID0, "no target body")
+        root = g.obj("Parts_get_Root", O(g.obj("Vessel_get_Parts", O(v))))
+        eq(raw_result(c, make_call("SpaceCenter", "Part_get_Parent", O(root))), NULL_ID0, "the root has no parent")
+        eq(raw_result(v07_client(srv), make_call("SpaceCenter", "get_TargetVessel")), NULL_ID0,
+           "the same bytes for a 0.7 client")
+        # a non-null object result carries no is_null
+        r = g.raw("Part_get_Vessel", O(root))
+        check(not r.is_null and dec_obj(r.value) == v, "an object is not null")
+        # arguments: is_null, object id 0 and an omitted argument are all the default (null) frame
+        f_omitted = g.obj("Vessel_Flight", O(v))
+        eq(g.obj("Vessel_Flight", O(v), None), f_omitted, "is_null frame")
+        eq(g.obj("Vessel_Flight", O(v), O(0)), f_omitted, "object id 0 frame (v0.5.4 client)")
+        n = Game(v07_client(srv))
+        eq(n.obj("Vessel_Flight", O(v), O(0)), f_omitted, "object id 0 frame from a 0.7 client")
+        err = g.error("Vessel_Position", O(v), O(0))
+        check("got null" in err.description, "id 0 where null is not allowed: %s" % err.description)
+        err = n.error("Vessel_Position", O(v), None)
+        check("got null" in err.description, "is_null where null is not allowed: %s" % err.description)
+        # stream values: the same ProcedureResult in the StreamUpdate
+        call = make_call("SpaceCenter", "get_TargetVessel")
+        s = pb.Stream()
+        s.ParseFromString(c.value("KRPC", "AddStream", call.SerializeToString(), b"\x01"))
+        raw = c.stream.recv_raw()
+        upd = pb.StreamUpdate()
+        upd.ParseFromString(raw)
+        eq([x.id for x in upd.results], [s.id], "first update of the stream")
+        check(raw.endswith(b"\x12\x05" + NULL_ID0), "stream value is_null and id 0: %s" % raw.hex())
+
+
+# ---- the autopilot belongs to the client that engaged it -------------------------
+
+def client_count(g):
+    return len(dec_list(g.c.value("KRPC", "get_Clients")))
+
+
+def poll(fn, what, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not fn():
+        check(time.monotonic() < deadline, "timed out waiting for " + what)
+        time.sleep(0.01)
+
+
+@test
+def autopilot_disengages_when_its_client_leaves():
+    with game_server("Orbit") as srv:
+        watcher = Game(Client(srv, name="watcher"))
+        v = watcher.vessel()
+        ap = watcher.obj("Vessel_get_AutoPilot", O(v))
+        of = watcher.obj("Vessel_get_OrbitalReferenceFrame", O(v))
+        nonrot = watcher.obj("CelestialBody_get_NonRotatingReferenceFrame", O(watcher.body(v)))
+        rate = lambda: watcher.t("Vessel_AngularVelocity", O(v), O(nonrot))
+
+        # A engages (v0.5.4's Engage) and the vessel turns towards the orbit normal
+        a = Game(Client(srv, name="pilot-a"))
+        a.do("AutoPilot_set_ReferenceFrame", O(ap), O(of))
+        a.do("AutoPilot_set_TargetDirection", O(ap), T(0, 0, 1))
+        a.do("AutoPilot_Engage", O(ap))
+        a.advance(1.0)
+        w0 = rate()
+        check(norm(w0) > 0.01, "steered while engaged: %r" % (w0,))
+        # a client that did not engage it leaving changes nothing
+        other = Client(srv, name="bystander")
+        other.close()
+        poll(lambda: client_count(watcher) == 2, "the bystander gone")
+        eq(watcher.b("AutoPilot_get_Engaged", O(ap)), True, "still engaged after another client left")
+        # A leaves: disengaged, its configuration and target kept (the reference's AttitudeController)
+        a.c.close()
+        poll(lambda: not watcher.b("AutoPilot_get_Engaged", O(ap)), "the autopilot disengaged")
+        eq(client_count(watcher), 1, "only the watcher is left")
+        eq(watcher.t("AutoPilot_get_TargetDirection", O(ap)), (0.0, 0.0, 1.0), "target kept")
+        eq(watcher.obj("AutoPilot_get_ReferenceFrame", O(ap)), of, "frame kept")
+        err = watcher.error("AutoPilot_get_Error", O(ap))
+        eq(err.description, "The auto-pilot is not engaged", "no error once disengaged")
+        # no longer steered: no torque acts, the vessel keeps the rate it had
+        w1 = rate()
+        watcher.advance(5.0)
+        w2 = rate()
+        check(norm([x - y for x, y in zip(w1, w2)]) < 1e-9 * max(1.0, norm(w1)),
+              "not steered after the disengage: %r then %r" % (w1, w2))
+
+        # engaged by B after A: B owns it, A leaving does not disengage
+        a = Game(Client(srv, name="pilot-a2"))
+        a.do("AutoPilot_set_Engaged", O(ap), B(True))
+        b = Game(Client(srv, name="pilot-b"))
+        b.do("AutoPilot_set_Engaged", O(ap), B(True))
+        a.c.close()
+        poll(lambda: client_count(watcher) == 2, "pilot-a2 gone")
+        eq(watcher.b("AutoPilot_get_Engaged", O(ap)), True, "engaged by the last client to engage it")
+        b.do("AutoPilot_Wait", O(ap))
+        check(watcher.f("AutoPilot_get_Error", O(ap)) <= 1.0, "and it still steers")
+        b.c.close()
+        poll(lambda: not watcher.b("AutoPilot_get_Engaged", O(ap)), "disengaged when pilot-b left")
 
 
 if __name__ == "__main__":
