@@ -12,6 +12,10 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# the krpc-node test (tests/node) needs node and npm: on Debian 12 they are two
+# packages (nodejs 18, npm 9); a node from elsewhere (e.g. NodeSource, npm included) is kept
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "Installing: ${missing[*]}"
   sudo_cmd=""
