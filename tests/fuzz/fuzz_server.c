@@ -137,13 +137,68 @@ void fz_conn_open(fz_conn *fc, krpc_server *srv, conn_role role, fz_expect expec
     fz_conn_open_ep(fc, srv, FZ_TCP, role, expect);
 }
 
+/* Socketpairs outlive their connections: making and closing one per
+ * connection cost a sixth of each input. The server's kconn gets a dup() of
+ * a pair's server end, which its close releases; the harness never writes to
+ * the socket and the server never shuts it down, so once the connection is
+ * closed and everything it wrote has been read, the pair is as new. */
+enum { FZ_PAIRS = 16 };
+static struct {
+    int srv_end, peer;
+    bool busy;
+} pairs[FZ_PAIRS];
+static size_t npairs;
+
+static bool drain(fz_conn *fc);
+
+static int pair_take(int *peer) {
+    size_t i = 0;
+    while (i < npairs && pairs[i].busy)
+        i++;
+    if (i == npairs) {
+        int sv[2];
+        if (npairs == FZ_PAIRS || socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv)) {
+            fprintf(stderr, "fuzz: no socketpair for a new connection (a target left %zu open)\n", npairs);
+            abort();
+        }
+        pairs[npairs].srv_end = sv[0];
+        pairs[npairs].peer = sv[1];
+        npairs++;
+    }
+    pairs[i].busy = true;
+    *peer = pairs[i].peer;
+    return (int)i;
+}
+
+/* After fc's connection closed: its pair is free again if the server's dup
+ * of it is closed and all it wrote has been read (and checked); otherwise
+ * (a close still under way) the slot gets a new pair. */
+static void pair_give_back(krpc_server *srv, fz_conn *fc) {
+    drain(fc);
+    bool open = false;
+    for (kconn *k = srv->conns; k; k = k->next) {
+        uv_os_fd_t fd;
+        open |= uv_fileno(&k->h.handle, &fd) == 0 && fd == fc->srv_fd;
+    }
+    int i = fc->pair;
+    if (open) {
+        int sv[2];
+        close(pairs[i].srv_end);
+        close(pairs[i].peer);
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv))
+            abort();
+        pairs[i].srv_end = sv[0];
+        pairs[i].peer = sv[1];
+    }
+    pairs[i].busy = false;
+}
+
 void fz_conn_open_ep(fz_conn *fc, krpc_server *srv, size_t ep, conn_role role, fz_expect expect) {
     memset(fc, 0, sizeof *fc);
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv))
-        abort();
+    fc->pair = pair_take(&fc->peer);
+    int fd = fc->srv_fd = dup(pairs[fc->pair].srv_end);
     kconn *c = conn_new(srv, &srv->endpoints[ep], role);
-    if (uv_pipe_init(&srv->loop, &c->h.pipe, 0) || uv_pipe_open(&c->h.pipe, sv[0]))
+    if (fd < 0 || uv_pipe_init(&srv->loop, &c->h.pipe, 0) || uv_pipe_open(&c->h.pipe, fd))
         abort();
     c->h.handle.data = c;
     snprintf(c->address, sizeof c->address, "fuzz");
@@ -152,7 +207,6 @@ void fz_conn_open_ep(fz_conn *fc, krpc_server *srv, size_t ep, conn_role role, f
     if (ep == FZ_WEBSOCKETS)
         ws_attach(c); /* as conn_accepted does */
     fc->c = c;
-    fc->peer = sv[1];
     fc->expect = expect;
 }
 
@@ -391,7 +445,7 @@ void fz_conn_close(krpc_server *srv, fz_conn *fc) {
     fc->c = NULL;
     fz_settle(srv, fc, 1);
     if (fc->peer >= 0)
-        close(fc->peer);
+        pair_give_back(srv, fc);
     fc->peer = -1;
     kbuf_free(&fc->out);
 }

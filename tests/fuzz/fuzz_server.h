@@ -29,6 +29,8 @@ typedef enum fz_expect {
 typedef struct fz_conn {
     kconn *c;     /* NULL once the server closed it (and freed it) */
     int peer;     /* our end of the socketpair */
+    int pair;     /* which of the harness's socketpairs (fuzz_server.c) */
+    int srv_fd;   /* the server's dup of its end */
     fz_expect expect;
     size_t seen;  /* messages read from the server so far */
     kbuf out;     /* bytes read from the server, not yet a whole message */
