@@ -360,7 +360,7 @@ enum {
     /* A null class value - the result of a procedure or property, or a stream
      * value - goes on the wire as is_null = true AND value 00 (object id 0),
      * and an argument of class type that is object id 0 is null for every
-     * client (as is_null is). Clients before kRPC 0.6 have no is_null field
+     * client (as is_null is). Clients before kRPC 0.7 have no is_null field
      * and read object id 0 as null; later ones check is_null first. Set it
      * for services that scripts of both generations call (the mock game's
      * SpaceCenter); without it a null is a bare is_null, as the reference
