@@ -137,6 +137,10 @@ static const krpc_param_decl uint64_special_defaults_params[] = {
 
 static const krpc_param_decl class_float_x[] = {{.name = "x", .type = "float"}, END};
 static const krpc_param_decl class_other[] = {{.name = "other", .type = "TestClass?"}, END};
+/* kRPC 0.7 additions (v07.c) */
+static const krpc_param_decl extension_method_params[] = {{.name = "x", .type = "sint32"}, END};
+static const krpc_param_decl expression_param[] = {{.name = "expression", .type = "KRPC.Expression"}, END};
+
 static const krpc_param_decl static_method_params[] = {
     {.name = "a", .type = "string", .default_value = "\"\""},
     {.name = "b", .type = "string", .default_value = "\"\""},
@@ -248,6 +252,9 @@ static const krpc_procedure_decl test_service_procedures[] = {
      .returns = "list(uint32)", .doc = "Procedure whose default is the largest uint."},
     {.name = "Uint64SpecialDefaults", .fn = ts_uint64_special_defaults, .params = uint64_special_defaults_params,
      .returns = "list(uint64)", .doc = "Procedure whose default is the largest ulong."},
+    /* kRPC 0.7 (v07.c): numbered after every member older clients see */
+    {.name = "DumpExpressionTree", .fn = ts_dump_expression_tree, .params = expression_param, .returns = "string",
+     .doc = "A deterministic dump of the tree of a server side expression, for tests.", .flags = KRPC_V07_ONLY},
     END,
 };
 
@@ -284,6 +291,13 @@ static const krpc_procedure_decl test_class_methods[] = {
      .returns = "string", .flags = KRPC_STATIC},
     {.name = "StaticNullableObject", .fn = ts_echo_value, .params = nullable_object_value,
      .returns = "TestClass?", .flags = KRPC_STATIC},
+    /* kRPC 0.7 extension members (v07.c; the reference declares them outside
+     * TestService, its clients see them as TestClass members) */
+    {.name = "ExtensionMethod", .fn = ts_extension_method, .params = extension_method_params, .returns = "string",
+     .doc = "Extension method documentation string.", .flags = KRPC_V07_ONLY},
+    {.name = "ExtensionMethodReturningClassFromOtherService",
+     .fn = ts_extension_method_returning_class_from_other_service, .returns = "TestService2.TestClass2",
+     .flags = KRPC_V07_ONLY},
     END,
 };
 
@@ -295,6 +309,10 @@ static const krpc_property_decl test_class_properties[] = {
      .set = ts_test_class_set_object_property},
     {.name = "StringPropertyPrivateGet", .type = "string", .set = ts_test_class_set_string_property_private_get},
     {.name = "StringPropertyPrivateSet", .type = "string", .get = ts_test_class_get_string_property_private_set},
+    {.name = "ExtensionProperty", .type = "string", .get = ts_extension_property,
+     .doc = "Extension property documentation string.", .flags = KRPC_V07_ONLY},
+    {.name = "ExtensionReadWriteProperty", .type = "sint32", .get = ts_extension_read_write_property_get,
+     .set = ts_extension_read_write_property_set, .flags = KRPC_V07_ONLY},
     END,
 };
 
@@ -403,6 +421,15 @@ static const krpc_service_decl services[] = {
                "\n"
                "Runs a procedure call in a loop inside the server, without any network I/O,\n"
                "so that the cost of argument binding, dispatch and result encoding can be measured.",
+    },
+    /* kRPC 0.7 (v07.c). Its only member is KRPC_V07_ONLY, so only 0.7 clients
+     * see the service (registry). */
+    {
+        .name = "TestService2",
+        .id = 9997,
+        .classes = ts_test_service2_classes,
+        .doc = "A second service. An extension member of TestService returns its class.",
+        .type_namespace = "TestServer.TestService2+",
     },
     END,
 };

@@ -246,4 +246,13 @@ TS_PROCEDURE(ts_on_timer_using_lambda);
 /* benchmark.c: the Benchmark service's procedure table */
 extern const krpc_procedure_decl ts_benchmark_procedures[];
 
+/* v07.c: kRPC 0.7 additions, seen by 0.7 clients only (KRPC_V07_ONLY) */
+TS_PROCEDURE(ts_extension_method);
+TS_PROCEDURE(ts_extension_method_returning_class_from_other_service);
+TS_PROCEDURE(ts_extension_property);
+TS_PROCEDURE(ts_extension_read_write_property_get);
+TS_PROCEDURE(ts_extension_read_write_property_set);
+TS_PROCEDURE(ts_dump_expression_tree);
+extern const krpc_class_decl ts_test_service2_classes[];
+
 #endif

@@ -263,7 +263,8 @@ def websocket_subprotocol_krpc_1():
         resp.ParseFromString(msg)
         m = pb.Services()
         m.ParseFromString(resp.results[0].value)
-        eq([x.name for x in m.services], ["KRPC", "StdLib", "TestService", "Benchmark", "V07Test"], "0.7 view")
+        eq([x.name for x in m.services], ["KRPC", "StdLib", "TestService", "Benchmark", "TestService2", "V07Test"],
+           "0.7 view")
         # its stream connection names the subprotocol too
         req2 = pb.Request()
         req2.calls.append(make_call("KRPC", "GetClientID"))
@@ -295,7 +296,7 @@ def getservices_views():
         osvc, onames = services_of(old)
         nsvc, nnames = services_of(new)
         eq(onames, ["KRPC", "TestService", "Benchmark", "V07Test"], "old services")
-        eq(nnames, ["KRPC", "StdLib", "TestService", "Benchmark", "V07Test"], "0.7 services")
+        eq(nnames, ["KRPC", "StdLib", "TestService", "Benchmark", "TestService2", "V07Test"], "0.7 services")
         # the old view is the snapshot's: nullability in the old fields, no Type.nullable
         p = proc(osvc["TestService"], "EchoNullableInt")
         check(p.return_is_nullable and p.parameters[0].nullable, "old nullable flags")
@@ -1483,6 +1484,170 @@ def function_streams_events_compile():
             big = f.ex("Add", big, big)
         err_is(f.error(big), "InvalidOperationException", "1000000 nodes")
         c.close()
+
+
+
+# ---- TestService's 0.7 additions: TestService2, extension members, DumpExpressionTree --
+
+def type_is(t, code, service="", name=""):
+    eq((t.code, t.service, t.name), (code, service, name), "type")
+
+
+@test
+def testservice2_and_extension_members_for_v07_only():
+    with Server() as srv:
+        old, new = Client(srv), V07Client(srv)
+        osvc, onames = services_of(old)
+        nsvc, nnames = services_of(new)
+        check("TestService2" not in onames and "TestService2" in nnames, "TestService2 for 0.7 only")
+        # the 0.7 TestService is the old one with the 0.7 members numbered after it
+        oprocs = [p.name for p in osvc["TestService"].procedures]
+        nprocs = [p.name for p in nsvc["TestService"].procedures]
+        eq(len(oprocs), 82, "old TestService procedures")
+        eq(nprocs[:82], oprocs, "old members keep their ids (declaration order) for 0.7 clients")
+        eq(nprocs[82:], ["DumpExpressionTree", "TestClass_ExtensionMethod",
+                         "TestClass_ExtensionMethodReturningClassFromOtherService",
+                         "TestClass_get_ExtensionProperty", "TestClass_get_ExtensionReadWriteProperty",
+                         "TestClass_set_ExtensionReadWriteProperty"], "0.7 members, last")
+        ts = nsvc["TestService"]
+        m = proc(ts, "TestClass_ExtensionMethod")
+        eq([p.name for p in m.parameters], ["this", "x"], "extension method parameters")
+        type_is(m.parameters[0].type, pb.Type.CLASS, "TestService", "TestClass")
+        type_is(m.parameters[1].type, pb.Type.SINT32)
+        type_is(m.return_type, pb.Type.STRING)
+        check("Extension method documentation string." in m.documentation, m.documentation)
+        type_is(proc(ts, "TestClass_ExtensionMethodReturningClassFromOtherService").return_type, pb.Type.CLASS,
+                "TestService2", "TestClass2")
+        check("Extension property documentation string." in
+              proc(ts, "TestClass_get_ExtensionProperty").documentation, "property doc")
+        d = proc(ts, "DumpExpressionTree")
+        type_is(d.parameters[0].type, pb.Type.CLASS, "KRPC", "Expression")
+        type_is(d.return_type, pb.Type.STRING)
+        t2 = nsvc["TestService2"]
+        eq([c.name for c in t2.classes], ["TestClass2"], "TestService2 classes")
+        check("Class documentation string." in t2.classes[0].documentation, "class doc")
+        eq([p.name for p in t2.procedures], ["TestClass2_get_Value"], "TestService2 members")
+        type_is(t2.procedures[0].return_type, pb.Type.STRING)
+        # calls
+        obj = new.value("TestService", "CreateTestObject", enc_string("jeb"))
+        eq(dec_string(new.value("TestService", "TestClass_ExtensionMethod", obj, enc_sint32(3))), "value=jeb3",
+           "ExtensionMethod")
+        eq(dec_string(new.value("TestService", "TestClass_ExtensionMethod", obj, enc_sint32(-12))), "value=jeb-12",
+           "ExtensionMethod, negative")
+        eq(dec_string(new.value("TestService", "TestClass_get_ExtensionProperty", obj)), "value=jeb",
+           "ExtensionProperty")
+        new.value("TestService", "TestClass_set_ExtensionReadWriteProperty", obj, enc_sint32(42))
+        eq(dec_sint32(new.value("TestService", "TestClass_get_IntProperty", obj)), 42, "writes IntProperty")
+        new.value("TestService", "TestClass_set_IntProperty", obj, enc_sint32(-5))
+        eq(dec_sint32(new.value("TestService", "TestClass_get_ExtensionReadWriteProperty", obj)), -5,
+           "reads IntProperty")
+        a = new.value("TestService", "TestClass_ExtensionMethodReturningClassFromOtherService", obj)
+        b = new.value("TestService", "TestClass_ExtensionMethodReturningClassFromOtherService", obj)
+        check(a != b and dec_id(a) > 0 and dec_id(b) > 0, "TestClass2 has no equality: a new object each time")
+        eq(dec_string(new.value("TestService2", "TestClass2_get_Value", a)), "value=jeb", "TestClass2.Value")
+        # by id: TestService2 is 9997; the 0.7 members have ids 83..88
+        r = new.request(pb.ProcedureCall(service_id=9997, procedure_id=1, arguments=[pb.Argument(position=0,
+                                                                                                  value=b)]))
+        eq(dec_string(r.results[0].value), "value=jeb", "TestClass2.Value by id")
+        r = new.request(pb.ProcedureCall(service_id=9999, procedure_id=84, arguments=[
+            pb.Argument(position=0, value=obj), pb.Argument(position=1, value=enc_sint32(1))]))
+        eq(dec_string(r.results[0].value), "value=jeb1", "ExtensionMethod by id 84")
+        # an object of the other service's class is refused where a TestClass is expected
+        r = new.call("TestService", "TestClass_get_ExtensionProperty", a)
+        check(r.HasField("error"), "TestClass2 is not a TestClass")
+        # a pre-0.7 client sees none of it, by name or by id, and the object ids mean nothing new to it
+        for name in ["DumpExpressionTree", "TestClass_ExtensionMethod", "TestClass_get_ExtensionProperty"]:
+            r = old.call("TestService", name, obj)
+            check(r.HasField("error") and "not found" in r.error.description, "old: no " + name)
+        r = old.call("TestService2", "TestClass2_get_Value", a)
+        check(r.HasField("error") and "not found" in r.error.description, "old: no TestService2")
+        r = old.request(pb.ProcedureCall(service_id=9999, procedure_id=84, arguments=[
+            pb.Argument(position=0, value=obj), pb.Argument(position=1, value=enc_sint32(1))]))
+        check(r.results[0].HasField("error") and "not found" in r.results[0].error.description, "old: no id 84")
+        r = old.request(pb.ProcedureCall(service_id=9997, procedure_id=1))
+        check(r.results[0].HasField("error") and "not found" in r.results[0].error.description, "old: no 9997")
+        # old ids still work for the old client
+        r = old.request(pb.ProcedureCall(service_id=9999, procedure_id=69, arguments=[
+            pb.Argument(position=0, value=obj)]))
+        eq(dec_string(r.results[0].value), "value=jeb", "TestClass_GetValue = 69")
+        old.close(), new.close()
+
+
+@test
+def dump_expression_tree():
+    with Server() as srv:
+        c = V07Client(srv)
+        f = F(c)
+
+        def dump(e):
+            return dec_string(c.value("TestService", "DumpExpressionTree", e))
+
+        # implicit widening shows as a Convert node; constants in the invariant round-trip form
+        eq(dump(f.ex("Add", f.i(1), f.d(2.5))),
+           "Add<double>\n  Convert<double>\n    Constant<int> 1\n  Constant<double> 2.5\n", "Add")
+        eq(dump(f.d(0.1)), "Constant<double> 0.1\n", "shortest round trip")
+        eq(dump(f.d(1e300 * 1e10)), "Constant<double> Infinity\n", "infinity")
+        eq(dump(f.s('a"b\\c\nd')), 'Constant<string> "a\\"b\\\\c\\nd"\n', "string escapes")
+        eq(dump(f.ex("ConstantNull", f.ty("Int"))), "Constant<int?> null\n", "null")
+        eq(dump(f.ex("ConstantEnum", enc_string("TestService"), enc_string("TestEnum"), enc_sint32(1))),
+           "Constant<TestService.TestEnum> TestEnum.ValueB\n", "enum")
+        obj = c.value("TestService", "CreateTestObject", enc_string("jeb"))
+        obj2 = c.value("TestService", "CreateTestObject", enc_string("bob"))
+        # an object prints as its class only: two objects dump alike
+        eq(dump(f.ex("ConstantObject", obj)), "Constant<TestService.TestClass> <TestService.TestClass>\n", "object")
+        eq(dump(f.ex("ConstantObject", obj2)), dump(f.ex("ConstantObject", obj)), "no ids in the dump")
+        # parameters numbered by first appearance; a call with an argument expression
+        x = f.ex("Parameter", enc_string("x"), f.ty("Int"))
+        y = f.ex("Parameter", enc_string("y"), f.ty("Int"))
+        call = f.ex("CallWithArguments", make_call("TestService", "Int32ToString").SerializeToString(),
+                    enc_dict([(enc_sint32(0), f.ex("Multiply", y, x))]))
+        lam = f.ex("Lambda", enc_list([x, y]), call)
+        eq(dump(lam), "Lambda<Func<int,int,string>>\n"
+                      "  Parameter<int> x#0\n"
+                      "  Parameter<int> y#1\n"
+                      "  Call<string> TestService.Int32ToString\n"
+                      "    Multiply<int>\n"
+                      "      Parameter<int> y#1\n"
+                      "      Parameter<int> x#0\n", "Lambda")
+        eq(dump(lam), dump(lam), "deterministic")
+        # statements
+        v = f.ex("Variable", enc_string("total"), f.ty("Int"))
+        blk = f.ex("BlockWithVariables", enc_list([v]), enc_list([
+            f.ex("Assign", v, f.i(2)),
+            f.ex("IfThenElse", f.ex("GreaterThan", v, f.i(1)), f.ex("Assign", v, f.i(0)),
+                 f.ex("Throw", enc_string("KRPC"), enc_string("Error"), f.s("no")))]))
+        eq(dump(blk), "Block<void> (total#0)\n"
+                      "  Assign<int>\n"
+                      "    Variable<int> total#0\n"
+                      "    Constant<int> 2\n"
+                      "  IfThenElse<void>\n"
+                      "    GreaterThan<bool>\n"
+                      "      Variable<int> total#0\n"
+                      "      Constant<int> 1\n"
+                      "    Assign<int>\n"
+                      "      Variable<int> total#0\n"
+                      "      Constant<int> 0\n"
+                      "    Throw<void> KRPC.Error\n"
+                      "      Constant<string> \"no\"\n", "statements")
+        # the argument must be an expression
+        r = c.call("TestService", "DumpExpressionTree", obj)
+        check(r.HasField("error"), "a TestClass is not an Expression")
+        r = c.call("TestService", "DumpExpressionTree", None)
+        check(r.HasField("error"), "null")
+        c.close()
+
+
+@test
+def game_state_loads():
+    with Server() as srv:
+        old, new = Client(srv), V07Client(srv)
+        p = proc(services_of(new)[0]["KRPC"], "get_GameStateLoads")
+        type_is(p.return_type, pb.Type.UINT32)
+        eq(dec_varint(new.value("KRPC", "get_GameStateLoads"))[0] if new.value("KRPC", "get_GameStateLoads") else 0,
+           0, "no game state has loaded")
+        r = old.call("KRPC", "get_GameStateLoads")
+        check(r.HasField("error") and "not found" in r.error.description, "old: no GameStateLoads")
+        old.close(), new.close()
 
 
 run_tests()

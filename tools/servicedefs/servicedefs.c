@@ -250,7 +250,8 @@ static void write_service(jw *w, const kservice *s) {
     kv_str(w, "documentation", s->doc_xml);
 
     obj(w, "procedures");
-    for (size_t i = 0; i < s->nprocs; i++)
+    /* the definitions as pre-0.7 clients see them (the snapshot's format) */
+    for (size_t i = 0; i < service_nprocs_gen(s, KGEN_LEGACY); i++)
         write_procedure(w, s->procs[i]);
     obj_end(w);
 
@@ -433,7 +434,8 @@ int main(int argc, char **argv) {
         }
     } else {
         for (size_t i = 0; i < r->nservices; i++)
-            if (r->services[i]->plugin->desc != &krpc_core_plugin)
+            if (r->services[i]->plugin->desc != &krpc_core_plugin &&
+                (r->services[i]->gens & KGEN_BIT(KGEN_LEGACY)))
                 chosen[nchosen++] = r->services[i];
         if (!nchosen) {
             fprintf(stderr, "krpc-servicedefs: the plugins declare no service\n");

@@ -182,6 +182,12 @@ enum {
      * result (e.g. a vessel's altitude). Streams of the same call from many
      * clients are then evaluated once per update and the result shared. */
     KRPC_SHARED = 1u << 1,
+    /* Seen only by kRPC 0.7 clients (protocol version 1): left out of older
+     * clients' GetServices and not callable by them, so what they see stays
+     * as it was. Such members are numbered after every member older clients
+     * see, whose ids therefore do not move. A service all of whose members
+     * have it is seen by 0.7 clients only. Also in krpc_property_decl.flags. */
+    KRPC_V07_ONLY = 1u << 2,
 };
 
 typedef struct krpc_procedure_decl {
@@ -206,7 +212,7 @@ typedef struct krpc_property_decl {
     const char *doc;
     const char *deprecated;
     uint32_t game_scenes;
-    uint32_t flags; /* KRPC_SHARED applies to the getter */
+    uint32_t flags; /* KRPC_SHARED applies to the getter; KRPC_V07_ONLY to both */
 } krpc_property_decl;
 
 /* A class: objects your procedures return and take, identified on the wire by
@@ -470,6 +476,13 @@ struct krpc_host_api {
      * krpc_client_disconnect_fn); fn == NULL removes it. One handler per
      * plugin, the last one installed. Usable from init on, server thread. */
     void (*on_client_disconnect)(krpc_host *host, krpc_client_disconnect_fn fn, void *state);
+
+    /* A deterministic text dump of a KRPC.Expression value (a parameter of
+     * type "KRPC.Expression", kRPC 0.7), into *out in call memory: one node a
+     * line with its type, for tests of the trees clients build (the test
+     * server's TestService.DumpExpressionTree). Returns KRPC_OK, or raises
+     * and returns KRPC_ERROR. */
+    int (*dump_expression)(krpc_call *call, const krpc_value *expression, krpc_value *out);
 };
 
 static inline void *krpc_alloc(krpc_call *c, size_t n) { return c->api->alloc(c, n); }

@@ -29,6 +29,10 @@ void fn_free(krpc_server *srv);
  * AddEvent and StateVariable of the 0.7 KRPC). */
 bool fn_not_streamable(const kproc *p);
 
+/* The text TestService.DumpExpressionTree returns (host API
+ * dump_expression; krpc/fn_dump.c). */
+int fn_dump_expression(krpc_call *call, const krpc_value *expression, krpc_value *out);
+
 /* KRPC procedures. */
 int fn_krpc_run_function(krpc_call *call, const krpc_value *args, krpc_value *result);
 int fn_krpc_compile_function(krpc_call *call, const krpc_value *args, krpc_value *result);

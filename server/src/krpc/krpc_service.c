@@ -117,6 +117,16 @@ static int get_paused(krpc_call *call, const krpc_value *args, krpc_value *resul
     return KRPC_OK;
 }
 
+/* KRPC.GameStateLoads (0.7 stream rework, v070-final.md 3.5): how many game
+ * states have finished loading. This server loads none - a game, if any, is
+ * a plugin, and the host API tells it of no game state load - so it is 0, as
+ * for the reference server before its first load. */
+static int get_game_state_loads(krpc_call *call, const krpc_value *args, krpc_value *result) {
+    (void)call, (void)args;
+    result->u.u32 = 0;
+    return KRPC_OK;
+}
+
 static int set_paused(krpc_call *call, const krpc_value *args, krpc_value *result) {
     (void)result;
     krpc_server *srv = ctx_of(call)->srv;
@@ -293,6 +303,8 @@ static const krpc_property_decl properties_v07[] = {
      .doc = "Get the current game scene.", .deprecated = "Use <see cref=\"M:KRPC.GameScene\" /> instead."},
     {.name = "Paused", .type = "bool", .get = get_paused, .set = set_paused,
      .doc = "Whether the game is paused."},
+    {.name = "GameStateLoads", .type = "uint32", .get = get_game_state_loads,
+     .doc = "The number of game states that have finished loading."},
     {0},
 };
 

@@ -1,5 +1,6 @@
 /* The host API table handed to plugins (krpc/plugin.h section 3). */
 #include "core/server_internal.h"
+#include "krpc/function.h"
 #include "streams/streams.h"
 
 #include <stdio.h>
@@ -202,4 +203,5 @@ const krpc_host_api krpc_host_api_v1 = {
     .option = api_option,
     .set_service_flags = api_set_service_flags,
     .on_client_disconnect = api_on_client_disconnect,
+    .dump_expression = fn_dump_expression,
 };

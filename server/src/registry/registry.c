@@ -74,6 +74,17 @@ const kproc *service_proc_by_id(const kservice *s, uint32_t id) {
     return id >= 1 && id <= s->nprocs ? s->procs[id - 1] : NULL;
 }
 
+size_t service_nprocs_gen(const kservice *s, kgen g) { return g == KGEN_LEGACY ? s->nprocs_legacy : s->nprocs; }
+
+const kproc *service_proc_by_name_gen(const kservice *s, kgen g, const char *name, size_t len) {
+    const kproc *p = service_proc_by_name(s, name, len);
+    return p && p->id <= service_nprocs_gen(s, g) ? p : NULL;
+}
+
+const kproc *service_proc_by_id_gen(const kservice *s, kgen g, uint32_t id) {
+    return id <= service_nprocs_gen(s, g) ? service_proc_by_id(s, id) : NULL;
+}
+
 const kexception *registry_exception(const kregistry *r, const kservice *home, const char *name) {
     const char *dot = strchr(name, '.');
     const kservice *s = home;
@@ -100,7 +111,7 @@ const ktype *staging_lookup_type(kregistry *r, const kservice *home, const char 
         if (!home || (size_t)snprintf(buf, sizeof buf, "%s.%.*s", home->name, (int)len, name) >= sizeof buf)
             return NULL;
     }
-    kgen g = home_gen(home);
+    kgen g = r->resolve_v07 ? KGEN_V07 : home_gen(home);
     const ktype *t = strmap_get(&r->staged_types_gen[g], buf);
     return t ? t : strmap_get(&r->named_types_gen[g], buf);
 }
@@ -283,6 +294,7 @@ static int add_proc(builder *b, kservice *s, kproc *p) {
 
 static int build_procedure(builder *b, kservice *s, const kclass *cls, const krpc_procedure_decl *d) {
     bool is_static = d->flags & KRPC_STATIC;
+    b->r->resolve_v07 = d->flags & KRPC_V07_ONLY;
     snprintf(b->where, sizeof b->where, "service %s: %s%s%s", s->name, cls ? cls->name : "",
              cls ? "." : "", d->name ? d->name : "(null)");
     if (!valid_name(d->name))
@@ -324,6 +336,7 @@ static int build_procedure(builder *b, kservice *s, const kclass *cls, const krp
 }
 
 static int build_property(builder *b, kservice *s, const kclass *cls, const krpc_property_decl *d) {
+    b->r->resolve_v07 = d->flags & KRPC_V07_ONLY;
     snprintf(b->where, sizeof b->where, "service %s: property %s%s%s", s->name, cls ? cls->name : "",
              cls ? "." : "", d->name ? d->name : "(null)");
     if (!valid_name(d->name))
@@ -409,11 +422,34 @@ static int stage_type_name(builder *b, kservice *s, const char *name, ktype *t) 
 }
 
 /* First pass: the service and the names of its types. */
+/* Whether a service declares members and all of them are KRPC_V07_ONLY. */
+static bool all_members_v07_only(const krpc_service_decl *d) {
+    size_t n = 0;
+    bool all = true;
+#define VISIT(list)                                  \
+    for (size_t i = 0; (list) && (list)[i].name; i++) \
+        n++, all = all && ((list)[i].flags & KRPC_V07_ONLY);
+    VISIT(d->procedures)
+    VISIT(d->properties)
+    for (size_t c = 0; d->classes && d->classes[c].name; c++) {
+        VISIT(d->classes[c].methods)
+        VISIT(d->classes[c].properties)
+    }
+#undef VISIT
+    return n > 0 && all;
+}
+
 static int stage_service(builder *b, const krpc_service_decl *d, uint8_t gens) {
     kregistry *r = b->r;
     snprintf(b->where, sizeof b->where, "service %s", d->name ? d->name : "(null)");
     if (!valid_name(d->name))
         return failf(b, "name is not a kRPC identifier (^[A-Z][A-Za-z0-9]*$)");
+    /* a service made only of 0.7 members is itself new in 0.7: older clients
+     * do not see it at all */
+    if (all_members_v07_only(d))
+        gens &= KGEN_BIT(KGEN_V07);
+    if (!gens)
+        return failf(b, "no protocol version sees it");
     uint32_t id = d->id ? d->id : registry_derive_service_id(d->name);
     if (!id)
         return failf(b, "service id 0");
@@ -586,22 +622,34 @@ static int build_service(builder *b, kservice *s, const krpc_service_decl *d) {
                 snprintf(b->where, sizeof b->where, "service %s: struct %s", s->name, s->structs[i]->name);
                 return failf(b, "a struct cannot contain itself");
             }
-    for (const krpc_procedure_decl *p = d->procedures; p && p->name; p++)
-        if (build_procedure(b, s, NULL, p))
-            return -1;
-    for (const krpc_property_decl *p = d->properties; p && p->name; p++)
-        if (build_property(b, s, NULL, p))
-            return -1;
-    for (size_t i = 0; i < s->nclasses; i++) {
-        const krpc_class_decl *cd = &d->classes[i];
-        for (const krpc_procedure_decl *p = cd->methods; p && p->name; p++)
-            if (build_procedure(b, s, s->classes[i], p))
-                return -1;
-        for (const krpc_property_decl *p = cd->properties; p && p->name; p++)
-            if (build_property(b, s, s->classes[i], p))
-                return -1;
+    /* Ids in declaration order, first the members every client sees, then
+     * (pass 1) the KRPC_V07_ONLY ones, so that the former keep their ids. */
+    int rc = 0;
+    for (uint32_t pass = 0; pass < 2 && !rc; pass++) {
+        uint32_t want = pass ? KRPC_V07_ONLY : 0;
+        if (pass)
+            s->nprocs_legacy = s->nprocs;
+        for (const krpc_procedure_decl *p = d->procedures; !rc && p && p->name; p++)
+            if ((p->flags & KRPC_V07_ONLY) == want)
+                rc = build_procedure(b, s, NULL, p);
+        for (const krpc_property_decl *p = d->properties; !rc && p && p->name; p++)
+            if ((p->flags & KRPC_V07_ONLY) == want)
+                rc = build_property(b, s, NULL, p);
+        for (size_t i = 0; !rc && i < s->nclasses; i++) {
+            const krpc_class_decl *cd = &d->classes[i];
+            for (const krpc_procedure_decl *p = cd->methods; !rc && p && p->name; p++)
+                if ((p->flags & KRPC_V07_ONLY) == want)
+                    rc = build_procedure(b, s, s->classes[i], p);
+            for (const krpc_property_decl *p = cd->properties; !rc && p && p->name; p++)
+                if ((p->flags & KRPC_V07_ONLY) == want)
+                    rc = build_property(b, s, s->classes[i], p);
+        }
     }
-    return 0;
+    r->resolve_v07 = false;
+    /* a service only 0.7 clients see has no members for older ones */
+    if (!(s->gens & KGEN_BIT(KGEN_LEGACY)))
+        s->nprocs_legacy = 0;
+    return rc;
 }
 
 static void unstage(kregistry *r, bool commit) {

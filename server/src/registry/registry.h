@@ -178,6 +178,9 @@ struct kservice {
     kenum **enums;
     kexception **exceptions;
     kstruct **structs;
+    /* procs[0 .. nprocs_legacy) are the ones pre-0.7 clients see; the rest
+     * are KRPC_V07_ONLY (numbered last so the others keep their ids) */
+    size_t nprocs_legacy;
 };
 
 /* A loaded plugin: its descriptor and what the host keeps for it. */
@@ -213,6 +216,9 @@ typedef struct kregistry {
     size_t nstaged;
     size_t nplugins;
     kplugin **plugins;
+    /* while a KRPC_V07_ONLY member is built: its types resolve among the
+     * names 0.7 clients see (e.g. a class of a 0.7-only service) */
+    bool resolve_v07;
 } kregistry;
 
 void registry_init(kregistry *r);
@@ -235,6 +241,11 @@ const kservice *registry_service_by_name(const kregistry *r, const char *name, s
 const kservice *registry_service_by_id(const kregistry *r, uint32_t id);
 const kproc *service_proc_by_name(const kservice *s, const char *name, size_t len);
 const kproc *service_proc_by_id(const kservice *s, uint32_t id);
+/* The same among the procedures a client of generation g sees. */
+const kproc *service_proc_by_name_gen(const kservice *s, kgen g, const char *name, size_t len);
+const kproc *service_proc_by_id_gen(const kservice *s, kgen g, uint32_t id);
+/* How many of s's procedures (the first ones) a client of generation g sees. */
+size_t service_nprocs_gen(const kservice *s, kgen g);
 const kexception *registry_exception(const kregistry *r, const kservice *home, const char *name);
 
 /* Service id rule for services without an explicit id. */

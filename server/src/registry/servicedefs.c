@@ -61,6 +61,11 @@ static Krpc__Schema__Procedure *proc_msg(sd *c, const kproc *p) {
         if (kp->has_default && !kp->default_null) {
             pm->default_value.data = (uint8_t *)kp->default_bytes;
             pm->default_value.len = kp->default_len;
+        } else if (kp->default_null && kp->type->code == KT_CLASS && (p->svc->flags & KRPC_SERVICE_NULL_AS_ID0)) {
+            /* clients before 0.7 know a default only by its bytes: object id 0 is their null */
+            static uint8_t id0 = 0;
+            pm->default_value.data = &id0;
+            pm->default_value.len = 1;
         }
         m->parameters[i] = pm;
     }
@@ -88,9 +93,9 @@ static Krpc__Schema__Service *service_msg(sd *c, const kservice *s) {
     m->documentation = str(s->doc_xml);
     m->deprecated = s->deprecated;
     m->deprecated_reason = str(s->deprecated_reason);
-    m->n_procedures = s->nprocs;
-    m->procedures = arena_alloc(c->a, (s->nprocs ? s->nprocs : 1) * sizeof *m->procedures);
-    for (size_t i = 0; i < s->nprocs; i++)
+    m->n_procedures = service_nprocs_gen(s, c->gen); /* the first ones: those the client sees */
+    m->procedures = arena_alloc(c->a, (m->n_procedures ? m->n_procedures : 1) * sizeof *m->procedures);
+    for (size_t i = 0; i < m->n_procedures; i++)
         m->procedures[i] = proc_msg(c, s->procs[i]);
     m->n_classes = s->nclasses;
     m->classes = arena_alloc(c->a, (s->nclasses ? s->nclasses : 1) * sizeof *m->classes);

@@ -27,11 +27,11 @@ static void lookup(krpc_server *srv, const Krpc__Schema__ProcedureCall *m, kcall
         }
     }
     if (m->procedure_id) {
-        out->proc = service_proc_by_id(s, m->procedure_id);
+        out->proc = service_proc_by_id_gen(s, out->gen, m->procedure_id);
         if (!out->proc)
             kerror_set(&out->lookup_err, a, "", "", "Procedure with id %u not found", m->procedure_id);
     } else {
-        out->proc = service_proc_by_name(s, m->procedure, strlen(m->procedure));
+        out->proc = service_proc_by_name_gen(s, out->gen, m->procedure, strlen(m->procedure));
         if (!out->proc)
             kerror_set(&out->lookup_err, a, "", "", "Procedure \"%s\" not found, in service \"%s\"",
                        m->procedure, s->name);
