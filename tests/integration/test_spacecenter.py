@@ -671,6 +671,9 @@ def service_definitions_and_scenes():
         eq([p.name for p in procs["Control_AddNode"].parameters], ["this", "ut", "prograde", "normal", "radial"],
            "AddNode params")
         check(procs["Vessel_Flight"].parameters[1].nullable, "Flight frame nullable")
+        frame = procs["Vessel_Flight"].parameters[1]
+        check(frame.has_default_value and frame.default_value_is_null, "Flight frame defaults to null")
+        eq(frame.default_value, b"\x00", "the null default as object id 0 (pre-0.7 dynamic clients read only it)")
         check(procs["Vessel_ResourcesInDecoupleStage"].deprecated, "legacy name deprecated")
         g = Game(c)
         v = g.vessel()
