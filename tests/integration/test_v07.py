@@ -1650,4 +1650,51 @@ def game_state_loads():
         old.close(), new.close()
 
 
+
+def results_of(c, sid, n, timeout=5):
+    """The next n StreamResults of stream sid (others skipped)."""
+    out, deadline = [], time.monotonic() + timeout
+    while len(out) < n:
+        check(time.monotonic() < deadline, "%d results of stream %d, got %d" % (n, sid, len(out)))
+        c.stream.sock.settimeout(max(0.01, deadline - time.monotonic()))
+        out += [r.result for r in c.stream_update().results if r.id == sid]
+    return out
+
+
+def no_update_for(c, seconds):
+    c.stream.sock.settimeout(seconds)
+    try:
+        c.stream_update()
+        return False
+    except OSError:
+        return True
+
+
+@test
+def service_event_removing_itself_ends_with_stream_removed_for_v07():
+    with Server() as srv:
+        new, old = V07Client(srv, stream=True), Client(srv, stream=True)
+        for proc_name, args, firings in (("OnTimer", (varint(30), varint(2)), 2),
+                                          ("OnTimerUsingLambda", (varint(30),), 1)):
+            # 0.7: started on creation; each firing, then the error as the last result
+            ev = pb.Event()
+            ev.ParseFromString(new.value("TestService", proc_name, *args))
+            rs = results_of(new, ev.stream.id, firings + 1)
+            for r in rs[:firings]:
+                check(not r.HasField("error") and r.value == b"\x01", "%s fires: %s" % (proc_name, r))
+            last = rs[firings]
+            check(last.HasField("error"), "%s: last result is an error" % proc_name)
+            eq((last.error.service, last.error.name), ("KRPC", "StreamRemovedException"), proc_name)
+            check(no_update_for(new, 0.3), "%s: nothing after the error (removed)" % proc_name)
+            # the id has ended: managing it does nothing
+            new.value("KRPC", "RemoveStream", varint(ev.stream.id))
+            # pre-0.7: the firings, then silence, as before 0.7
+            ev.ParseFromString(old.value("TestService", proc_name, *args))
+            old.value("KRPC", "StartStream", varint(ev.stream.id))
+            rs = results_of(old, ev.stream.id, firings)
+            check(all(not r.HasField("error") and r.value == b"\x01" for r in rs), "old client: firings")
+            check(no_update_for(old, 0.3), "%s: old client: no error result" % proc_name)
+        new.close(), old.close()
+
+
 run_tests()

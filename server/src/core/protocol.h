@@ -103,6 +103,13 @@ static inline bool gen_ended_stream_ids_are_noops(kgen g) { return g >= KGEN_V07
  * still calls StartStream gets the same (a started stream resends). */
 static inline bool gen_events_start_on_creation(kgen g) { return g >= KGEN_V07; }
 
+/* A service event that removes itself (e.g. TestService.OnTimer after its
+ * last repeat) ends, after any unsent firing, with a result carrying the
+ * error KRPC.StreamRemovedException (0.7.0 stream rework, v070-final.md 3.5,
+ * [L/M]: the text is this server's, the reference's is not known); older
+ * clients see it disappear silently, as before. */
+static inline bool gen_ends_removed_events_with_error(kgen g) { return g >= KGEN_V07; }
+
 /* Errors of the kinds 0.7.0 added (KRPC.DivideByZeroException, ...) are
  * typed for 0.7 clients only; older clients saw them untyped (semantics.md
  * 5.3), as the reference before 0.7 did. */

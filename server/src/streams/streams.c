@@ -26,6 +26,7 @@ struct krpc_event {
     kcondition_fn icondition;
     void *state;
     void (*free_state)(void *);
+    bool ending; /* 0.7: removed on an update it fired; the error result follows */
 };
 
 struct kstream {
@@ -451,6 +452,13 @@ static void eval_call(krpc_server *srv, kstream *s) {
 
 static void eval_event(krpc_server *srv, kstream *s) {
     krpc_event *ev = s->event;
+    if (ev->ending) { /* its last firing went out last update: now the end */
+        kerror err = {0};
+        kerror_set(&err, &srv->stream_scratch, "KRPC", "StreamRemovedException",
+                   "The event was removed by the service that created it");
+        set_error(s, &err);
+        return;
+    }
     bool fire = atomic_exchange(&ev->triggered, false);
     if (ev->condition && ev->condition(ev, ev->state))
         fire = true;
@@ -472,6 +480,14 @@ static void eval_event(krpc_server *srv, kstream *s) {
         s->changed = true;
     }
     if (atomic_load(&ev->remove_requested)) {
+        if (gen_ends_removed_events_with_error(s->client->gen)) {
+            /* 0.7: the event's last result is KRPC.StreamRemovedException,
+             * sent on an update after any firing still to be sent */
+            ev->ending = true;
+            if (!fire)
+                eval_event(srv, s);
+            return;
+        }
         s->remove_after_send = true;
         s->client->stream_removals = true;
     }
