@@ -344,6 +344,19 @@ def from_findings(corpus):
     table = src[src.index("specs[] = {"):src.index("};", src.index("specs[] = {"))]
     specs = re.findall(r'"([^"]+)"', table)
     corpus.add("values", bytes([specs.index("set(sint32)")]) + bytes.fromhex("0a01040a0a84808080808080808000"))
+    # ... and its other forms: bool 1 and 2 as dictionary keys, two invalid
+    # strings that both become U+FFFD, a sint32 past 32 bits, a set in a
+    # dictionary's value; and over a connection, the robustness test's case
+    item = lambda v: b"\x0a" + varint(len(v)) + v  # noqa: E731
+    entry = lambda k, v: item(item(k) + b"\x12" + varint(len(v)) + v)  # noqa: E731
+    corpus.add("values", bytes([specs.index("dict(bool,bytes)")]) + entry(b"\x01", b"\x01a") + entry(b"\x02", b"\x01b"))
+    corpus.add("values", bytes([specs.index("set(string)")]) + item(b"\x01\xff") + item(b"\x01\xfe") + item(b"\x03\xef\xbf\xbd"))
+    corpus.add("values", bytes([specs.index("dict(string,sint32)")]) + entry(b"\x01\xc0", b"\x02") + entry(b"\x01\xc1", b"\x04"))
+    corpus.add("values", bytes([specs.index("set(sint32)")]) + item(b"\x04") + item(b"\x84\x80\x80\x80\x10"))
+    corpus.add("values", bytes([specs.index("dict(sint64,set(TestEnum))")]) +
+               entry(b"\x02", item(b"\x02") + item(b"\x82\x80\x00")) + entry(b"\x82\x00", item(b"\x04")))
+    corpus.add("request", b"\x06" + request_bytes(call_bytes("TestService", "SetDefault",
+                                                              item(b"\x04") + item(b"\x84" + b"\x80" * 8 + b"\x00"))))
     # F6, F7: a Close with a code; an empty first text fragment
     rpc = (UPGRADE % "").encode()
     corpus_ws(corpus, False, rpc + websocket_frame(8, b"\x03\xe8"))
