@@ -4,9 +4,10 @@
 //
 //   node krpc_node_client.js MODULE_DIR RPC_PORT STREAM_PORT VERSION
 //
-// krpc-node speaks the protocol before 0.5's is_null and decodes sint32 and
-// enums wrongly on current Node (Buffer.readIntLE without arguments throws), so
-// the calls here return strings, booleans, bytes and messages. Prints one line
+// krpc-node speaks the protocol from before is_null, and its decoders of integer
+// and enum results fail on current Node (sint32, sint64, uint32: Buffer.readIntLE
+// without arguments throws; uint64 reads one byte), so the calls here return
+// strings and messages. Prints one line
 // per check ("ok ..." or "FAIL ...") and "N passed, N failed"; after its first
 // client is connected it prints "client <base64 id>" and waits for a line on
 // stdin, so that the driver can see the client in KRPC.Clients before it goes.
