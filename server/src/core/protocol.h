@@ -35,6 +35,39 @@
  *   TypeCode values                         krpc/fn_build.c fn_type_code_values
  *   StdLib's members, id 8                  services/stdlib/stdlib.c,
  *                                           krpc/krpc_service.c services[] */
+/* What each guess was checked against (2026-11-24: the krpc/krpc file index,
+ * whose newest sources reach past the snapshot for some files only; the
+ * mirror's branches tick-hold and server-side-functions; the 0.7.0 docs):
+ *
+ *   handshake field numbers, WRONG_PROTOCOL_VERSION = 4: NOT verifiable. The
+ *     0.7.0 docs name ConnectionRequest.protocol_version and the status and
+ *     give the rules (below), but the text that can be read stops before the
+ *     messages; every stored protobuf/krpc.proto predates them. Still guesses.
+ *   a client sending no version: the 0.7.0 docs say the reference serves it
+ *     as version 1 with a warning; here it keeps the pre-0.7 protocol (above),
+ *     on purpose, so that older clients see exactly what they were written for.
+ *   Type.nullable = 5: PR #1091 (merged) - kept.
+ *   KRPC 0.7 procedure ids, exceptions' order, ClientInfo's field names,
+ *     CompileFunction returning nothing: NOT verifiable (no 0.7 KRPC.json,
+ *     C-nano stubs or KRPC.cs past the snapshot is stored; the 0.7.0 C# API
+ *     page can be read only down to HoldTick). Still guesses.
+ *   StdLib members: checked against StdLib.cs @ 0f679426 (the newest stored,
+ *     after the snapshot): names, parameters and id 8 agree. It has neither
+ *     colour members nor Hypot/Lerp/InverseLerp, so the colours stay out (no
+ *     name is known) and those three keep the spec's guessed parameters.
+ *   TestService2 and the extension members: checked against the test server's
+ *     TestService2.cs and TestServiceExtensions.cs @ f6e6c478 - names, id 9997,
+ *     texts and behaviour agree (services/testservice/v07.c). Their procedure
+ *     ids are not known (numbered last here, registry KRPC_V07_ONLY).
+ *   DumpExpressionTree: the reference's ExpressionTreePrinter.cs @ 3a111aae
+ *     dumps its compiled LINQ tree; krpc/fn_dump.c keeps its layout, not its
+ *     node kinds, so the reference's golden strings cannot match.
+ *   server-side functions: the reference Python client's test_function.py
+ *     @ 2f551109 passes against this server (10 of 10).
+ *   StreamRemovedException, no stream deduplication, ended ids, events
+ *     started on creation, GameStateLoads: no source past the design
+ *     document (K-STR) was found; they stay [L/M] below. */
+
 #ifndef KRPC_PROTOCOL_H
 #define KRPC_PROTOCOL_H
 
