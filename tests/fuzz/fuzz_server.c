@@ -37,9 +37,9 @@ static void quiet(void *data, krpc_log_level level, const char *message) {
     (void)message;
 }
 
-/* The TestService plugin's descriptor with only its first service. */
+/* The TestService plugin's descriptor without its Benchmark service. */
 static krpc_plugin testservice_only;
-static krpc_service_decl testservice_decls[2];
+static krpc_service_decl testservice_decls[8];
 
 static const krpc_plugin *load_testservice(void) {
     if (testservice_only.magic)
@@ -60,9 +60,19 @@ static const krpc_plugin *load_testservice(void) {
         fprintf(stderr, "fuzz: %s is not the TestService plugin\n", path);
         abort();
     }
-    testservice_decls[0] = p->services[0];
+    /* the others stay: TestService refers to TestService2's class */
+    size_t n = 0;
+    for (const krpc_service_decl *d = p->services; d->name; d++) {
+        if (strcmp(d->name, "Benchmark") == 0)
+            continue;
+        if (n + 1 == sizeof testservice_decls / sizeof testservice_decls[0]) {
+            fprintf(stderr, "fuzz: the TestService plugin has more services than the harness expects\n");
+            abort();
+        }
+        testservice_decls[n++] = *d;
+    }
     testservice_only = *p;
-    testservice_only.services = testservice_decls;
+    testservice_only.services = testservice_decls; /* (zeroed: the list's end) */
     return &testservice_only; /* the handle stays open for the process */
 }
 
