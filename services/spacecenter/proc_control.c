@@ -9,12 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#define VESSEL_OR_FAIL(v)                          \
-    sc_vessel *v = sc_arg_vessel(call, &args[0]); \
-    if (v == NULL) {                              \
-        return KRPC_ERROR;                        \
-    }
-
 static int check_active(krpc_call *call, const sc_vessel *v) {
     if (sc_of(call)->world.active_vessel != v->id) {
         return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, "Not the active vessel");
@@ -24,11 +18,7 @@ static int check_active(krpc_call *call, const sc_vessel *v) {
 
 /* ---- Control --------------------------------------------------------------- */
 
-SC_PROC(sc_control_get_sas) {
-    VESSEL_OR_FAIL(v);
-    result->u.b = v->sas;
-    return KRPC_OK;
-}
+VESSEL_GET(sc_control_get_sas, b, sas)
 
 SC_PROC(sc_control_set_sas) {
     VESSEL_OR_FAIL(v);
@@ -42,11 +32,7 @@ SC_PROC(sc_control_set_sas) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_control_get_sas_mode) {
-    VESSEL_OR_FAIL(v);
-    result->u.e = v->sas_mode;
-    return KRPC_OK;
-}
+VESSEL_GET(sc_control_get_sas_mode, e, sas_mode)
 
 SC_PROC(sc_control_set_sas_mode) {
     VESSEL_OR_FAIL(v);
@@ -58,44 +44,18 @@ SC_PROC(sc_control_set_sas_mode) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_control_get_speed_mode) {
-    VESSEL_OR_FAIL(v);
-    result->u.e = v->speed_mode;
-    return KRPC_OK;
-}
+VESSEL_FIELD(sc_control_get_speed_mode, sc_control_set_speed_mode, e, speed_mode)
 
-SC_PROC(sc_control_set_speed_mode) {
-    VESSEL_OR_FAIL(v);
-    v->speed_mode = args[1].u.e;
-    return KRPC_OK;
-}
+VESSEL_FIELD(sc_control_get_rcs, sc_control_set_rcs, b, rcs)
+VESSEL_FIELD(sc_control_get_gear, sc_control_set_gear, b, gear)
+VESSEL_FIELD(sc_control_get_legs, sc_control_set_legs, b, legs)
+VESSEL_FIELD(sc_control_get_wheels, sc_control_set_wheels, b, wheels)
+VESSEL_FIELD(sc_control_get_lights, sc_control_set_lights, b, lights)
+VESSEL_FIELD(sc_control_get_brakes, sc_control_set_brakes, b, brakes)
+VESSEL_FIELD(sc_control_get_abort, sc_control_set_abort, b, abort)
+VESSEL_FIELD(sc_control_get_stage_lock, sc_control_set_stage_lock, b, stage_lock)
 
-#define BOOL_FIELD(getter, setter, field)  \
-    SC_PROC(getter) {                      \
-        VESSEL_OR_FAIL(v);                 \
-        result->u.b = v->field;            \
-        return KRPC_OK;                    \
-    }                                      \
-    SC_PROC(setter) {                      \
-        VESSEL_OR_FAIL(v);                 \
-        v->field = args[1].u.b;            \
-        return KRPC_OK;                    \
-    }
-
-BOOL_FIELD(sc_control_get_rcs, sc_control_set_rcs, rcs)
-BOOL_FIELD(sc_control_get_gear, sc_control_set_gear, gear)
-BOOL_FIELD(sc_control_get_legs, sc_control_set_legs, legs)
-BOOL_FIELD(sc_control_get_wheels, sc_control_set_wheels, wheels)
-BOOL_FIELD(sc_control_get_lights, sc_control_set_lights, lights)
-BOOL_FIELD(sc_control_get_brakes, sc_control_set_brakes, brakes)
-BOOL_FIELD(sc_control_get_abort, sc_control_set_abort, abort)
-BOOL_FIELD(sc_control_get_stage_lock, sc_control_set_stage_lock, stage_lock)
-
-SC_PROC(sc_control_get_parachutes) {
-    VESSEL_OR_FAIL(v);
-    result->u.b = v->chutes_group;
-    return KRPC_OK;
-}
+VESSEL_GET(sc_control_get_parachutes, b, chutes_group)
 
 SC_PROC(sc_control_set_parachutes) {
     VESSEL_OR_FAIL(v);
@@ -112,11 +72,7 @@ SC_PROC(sc_control_set_parachutes) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_control_get_throttle) {
-    VESSEL_OR_FAIL(v);
-    result->u.f = v->throttle;
-    return KRPC_OK;
-}
+VESSEL_GET(sc_control_get_throttle, f, throttle)
 
 SC_PROC(sc_control_set_throttle) {
     VESSEL_OR_FAIL(v);
@@ -148,11 +104,7 @@ FLOAT_INPUT(sc_control_get_forward, sc_control_set_forward, fwd_in)
 FLOAT_INPUT(sc_control_get_up, sc_control_set_up, up_in)
 FLOAT_INPUT(sc_control_get_right, sc_control_set_right, right_in)
 
-SC_PROC(sc_control_get_current_stage) {
-    VESSEL_OR_FAIL(v);
-    result->u.i32 = v->current_stage;
-    return KRPC_OK;
-}
+VESSEL_GET(sc_control_get_current_stage, i32, current_stage)
 
 SC_PROC(sc_control_activate_next_stage) {
     VESSEL_OR_FAIL(v);
@@ -281,11 +233,7 @@ SC_PROC(sc_ap_set_sas) { return sc_control_set_sas(call, args, result); }
 SC_PROC(sc_ap_get_sas_mode) { return sc_control_get_sas_mode(call, args, result); }
 SC_PROC(sc_ap_set_sas_mode) { return sc_control_set_sas_mode(call, args, result); }
 
-SC_PROC(sc_ap_get_engaged) {
-    VESSEL_OR_FAIL(v);
-    result->u.b = v->ap_engaged;
-    return KRPC_OK;
-}
+VESSEL_GET(sc_ap_get_engaged, b, ap_engaged)
 
 /* The engaging client is remembered: its leaving disengages (state.c). */
 SC_PROC(sc_ap_set_engaged) {
@@ -398,29 +346,9 @@ SC_PROC(sc_ap_set_target_direction) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_ap_get_stopping_angle_threshold) {
-    VESSEL_OR_FAIL(v);
-    result->u.f = v->ap_stop_angle;
-    return KRPC_OK;
-}
+VESSEL_FIELD(sc_ap_get_stopping_angle_threshold, sc_ap_set_stopping_angle_threshold, f, ap_stop_angle)
 
-SC_PROC(sc_ap_set_stopping_angle_threshold) {
-    VESSEL_OR_FAIL(v);
-    v->ap_stop_angle = args[1].u.f;
-    return KRPC_OK;
-}
-
-SC_PROC(sc_ap_get_stopping_velocity_threshold) {
-    VESSEL_OR_FAIL(v);
-    result->u.f = v->ap_stop_velocity;
-    return KRPC_OK;
-}
-
-SC_PROC(sc_ap_set_stopping_velocity_threshold) {
-    VESSEL_OR_FAIL(v);
-    v->ap_stop_velocity = args[1].u.f;
-    return KRPC_OK;
-}
+VESSEL_FIELD(sc_ap_get_stopping_velocity_threshold, sc_ap_set_stopping_velocity_threshold, f, ap_stop_velocity)
 
 /* The pointing error, or raise as the reference does when nothing steers. */
 static int ap_error(krpc_call *call, sc_vessel *v, double *err) {

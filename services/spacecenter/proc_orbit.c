@@ -48,6 +48,14 @@ static int orbit_conic(krpc_call *call, const krpc_value *arg, sc_conic *c) {
         return KRPC_ERROR;                               \
     }
 
+/* A double-valued Orbit member: expr of the conic c (and call, args). */
+#define ORBIT_DOUBLE(fname, expr) \
+    SC_PROC(fname) {              \
+        ORBIT(c);                 \
+        result->u.d = (expr);     \
+        return KRPC_OK;           \
+    }
+
 static double now(krpc_call *call) { return sc_of(call)->world.ut; }
 
 /* The conic moved to the current time (node orbits start at the node). */
@@ -66,29 +74,13 @@ SC_PROC(sc_orbit_get_body) {
     return sc_ret_obj(call, result, sc_obj_body(sc_of(call), c.body));
 }
 
-SC_PROC(sc_orbit_get_apoapsis) {
-    ORBIT(c);
-    result->u.d = sc_elements_of(&c).ap;
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_apoapsis, sc_elements_of(&c).ap)
 
-SC_PROC(sc_orbit_get_periapsis) {
-    ORBIT(c);
-    result->u.d = sc_elements_of(&c).pe;
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_periapsis, sc_elements_of(&c).pe)
 
-SC_PROC(sc_orbit_get_apoapsis_altitude) {
-    ORBIT(c);
-    result->u.d = sc_elements_of(&c).ap - sc_of(call)->world.bodies[c.body].radius;
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_apoapsis_altitude, sc_elements_of(&c).ap - sc_of(call)->world.bodies[c.body].radius)
 
-SC_PROC(sc_orbit_get_periapsis_altitude) {
-    ORBIT(c);
-    result->u.d = sc_elements_of(&c).pe - sc_of(call)->world.bodies[c.body].radius;
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_periapsis_altitude, sc_elements_of(&c).pe - sc_of(call)->world.bodies[c.body].radius)
 
 SC_PROC(sc_orbit_get_semi_major_axis) {
     ORBIT(c);
@@ -118,11 +110,7 @@ SC_PROC(sc_orbit_get_speed) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_orbit_get_period) {
-    ORBIT(c);
-    result->u.d = sc_elements_of(&c).period;
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_period, sc_elements_of(&c).period)
 
 SC_PROC(sc_orbit_get_time_to_apoapsis) {
     ORBIT(c);
@@ -139,41 +127,17 @@ SC_PROC(sc_orbit_get_time_to_periapsis) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_orbit_get_eccentricity) {
-    ORBIT(c);
-    result->u.d = sc_elements_of(&c).e;
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_eccentricity, sc_elements_of(&c).e)
 
-SC_PROC(sc_orbit_get_inclination) {
-    ORBIT(c);
-    result->u.d = sc_elements_of(&c).i;
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_inclination, sc_elements_of(&c).i)
 
-SC_PROC(sc_orbit_get_longitude_of_ascending_node) {
-    ORBIT(c);
-    result->u.d = sc_elements_of(&c).lan;
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_longitude_of_ascending_node, sc_elements_of(&c).lan)
 
-SC_PROC(sc_orbit_get_argument_of_periapsis) {
-    ORBIT(c);
-    result->u.d = sc_elements_of(&c).argpe;
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_argument_of_periapsis, sc_elements_of(&c).argpe)
 
-SC_PROC(sc_orbit_get_mean_anomaly_at_epoch) {
-    ORBIT(c);
-    result->u.d = sc_elements_of(&c).mean_anomaly;
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_mean_anomaly_at_epoch, sc_elements_of(&c).mean_anomaly)
 
-SC_PROC(sc_orbit_get_epoch) {
-    ORBIT(c);
-    result->u.d = c.t;
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_epoch, c.t)
 
 SC_PROC(sc_orbit_get_mean_anomaly) {
     ORBIT(c);
@@ -209,11 +173,7 @@ SC_PROC(sc_orbit_get_time_to_soi_change) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_orbit_mean_anomaly_at_ut) {
-    ORBIT(c);
-    result->u.d = sc_mean_anomaly_at(&c, args[1].u.d);
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_mean_anomaly_at_ut, sc_mean_anomaly_at(&c, args[1].u.d))
 
 SC_PROC(sc_orbit_radius_at_true_anomaly) {
     ORBIT(c);
@@ -301,11 +261,7 @@ SC_PROC(sc_orbit_velocity_at) {
     return sc_ret_v3(call, result, sc_f_vel_from(&f, v3_add(bp, r), v3_add(bv, v)));
 }
 
-SC_PROC(sc_orbit_get_orbital_energy) {
-    ORBIT(c);
-    result->u.d = v3_len2(c.v) / 2 - c.mu / v3_len(c.r);
-    return KRPC_OK;
-}
+ORBIT_DOUBLE(sc_orbit_get_orbital_energy, v3_len2(c.v) / 2 - c.mu / v3_len(c.r))
 
 SC_PROC(sc_orbit_static_reference_plane_normal) {
     sc_fstate f;

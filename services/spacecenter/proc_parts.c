@@ -7,12 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define VESSEL_OR_FAIL(v)                          \
-    sc_vessel *v = sc_arg_vessel(call, &args[0]); \
-    if (v == NULL) {                              \
-        return KRPC_ERROR;                        \
-    }
-
 #define PART_OR_FAIL(p)                          \
     sc_part *p = sc_arg_part(call, &args[0]);    \
     if (p == NULL) {                             \

@@ -8,12 +8,6 @@
 
 #include <string.h>
 
-#define VESSEL_OR_FAIL(v)                          \
-    sc_vessel *v = sc_arg_vessel(call, &args[0]); \
-    if (v == NULL) {                              \
-        return KRPC_ERROR;                        \
-    }
-
 SC_PROC(sc_vessel_get_name) {
     VESSEL_OR_FAIL(v);
     return sc_ret_string(call, result, v->name);
@@ -27,23 +21,9 @@ SC_PROC(sc_vessel_set_name) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_vessel_get_type) {
-    VESSEL_OR_FAIL(v);
-    result->u.e = v->type;
-    return KRPC_OK;
-}
+VESSEL_FIELD(sc_vessel_get_type, sc_vessel_set_type, e, type)
 
-SC_PROC(sc_vessel_set_type) {
-    VESSEL_OR_FAIL(v);
-    v->type = args[1].u.e;
-    return KRPC_OK;
-}
-
-SC_PROC(sc_vessel_get_situation) {
-    VESSEL_OR_FAIL(v);
-    result->u.e = v->situation;
-    return KRPC_OK;
-}
+VESSEL_GET(sc_vessel_get_situation, e, situation)
 
 SC_PROC(sc_vessel_get_loaded) {
     VESSEL_OR_FAIL(v);

@@ -608,4 +608,28 @@ int sc_ret_vessels(krpc_call *call, krpc_value *result, const uint32_t *ids, siz
 
 #define SC_PROC(name) int name(krpc_call *call, const krpc_value *args, krpc_value *result)
 
+/* In a procedure: the vessel args[0] stands for (a Vessel, Control,
+ * AutoPilot, ... object); returns the error when it is gone. */
+#define VESSEL_OR_FAIL(v)                          \
+    sc_vessel *v = sc_arg_vessel(call, &args[0]); \
+    if (v == NULL) {                              \
+        return KRPC_ERROR;                        \
+    }
+
+/* A getter of a vessel member as the krpc_value member m (b, e, f, i32 ...),
+ * and with VESSEL_FIELD also its plain setter. (gen_procs.sh knows them.) */
+#define VESSEL_GET(getter, m, field) \
+    SC_PROC(getter) {                \
+        VESSEL_OR_FAIL(v);           \
+        result->u.m = v->field;      \
+        return KRPC_OK;              \
+    }
+#define VESSEL_FIELD(getter, setter, m, field) \
+    VESSEL_GET(getter, m, field)               \
+    SC_PROC(setter) {                          \
+        VESSEL_OR_FAIL(v);                     \
+        v->field = args[1].u.m;                \
+        return KRPC_OK;                        \
+    }
+
 #endif
