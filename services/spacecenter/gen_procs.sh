@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerate procs.h: the prototypes of every procedure in the proc_*.c files,
 # written as SC_PROC(name) or made by the VESSEL_FIELD, VESSEL_GET (sc.h),
-# FLOAT_INPUT, NODE_COMPONENT, ORBIT_DOUBLE and BODY_DOUBLE macros.
+# FLOAT_INPUT, NODE_COMPONENT, ORBIT_DOUBLE, BODY_DOUBLE and PARTS_LIST macros.
 cd "$(dirname "$0")"
 {
   echo '/* procs.h - prototypes of the procedures the declaration tables point to.'
@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
     echo "/* $f */"
     sed -n 's/^SC_PROC(\([a-z_0-9]*\)).*/SC_PROC(\1);/p;
             s/^\(VESSEL_FIELD\|FLOAT_INPUT\|NODE_COMPONENT\)(\([a-z_0-9]*\), \([a-z_0-9]*\),.*/SC_PROC(\2);\nSC_PROC(\3);/p;
-            s/^\(BODY_DOUBLE\|ORBIT_DOUBLE\|VESSEL_GET\)(\([a-z_0-9]*\),.*/SC_PROC(\2);/p' "$f"
+            s/^\(BODY_DOUBLE\|ORBIT_DOUBLE\|VESSEL_GET\|PARTS_LIST\)(\([a-z_0-9]*\),.*/SC_PROC(\2);/p' "$f"
   done
   echo
   echo '#endif'

@@ -95,10 +95,15 @@ static bool f_clamp(const sc_world *w, const sc_part *p, const krpc_value *a) {
 
 /* ---- Parts ------------------------------------------------------------------ */
 
-SC_PROC(sc_parts_get_all) {
-    VESSEL_OR_FAIL(v);
-    return ret_parts(call, result, v->id, SC_K_PART, NULL, NULL);
-}
+/* A Parts member listing the vessel's parts (or modules) of one kind that
+ * pass a filter (with args[1] or no argument). */
+#define PARTS_LIST(fname, kind, filter, arg)                               \
+    SC_PROC(fname) {                                                       \
+        VESSEL_OR_FAIL(v);                                                 \
+        return ret_parts(call, result, v->id, kind, filter, arg);          \
+    }
+
+PARTS_LIST(sc_parts_get_all, SC_K_PART, NULL, NULL)
 
 SC_PROC(sc_parts_get_root) {
     VESSEL_OR_FAIL(v);
@@ -139,55 +144,25 @@ SC_PROC(sc_parts_set_controlling) {
     return KRPC_OK;
 }
 
-SC_PROC(sc_parts_with_name) {
-    VESSEL_OR_FAIL(v);
-    return ret_parts(call, result, v->id, SC_K_PART, f_name, &args[1]);
-}
+PARTS_LIST(sc_parts_with_name, SC_K_PART, f_name, &args[1])
 
-SC_PROC(sc_parts_with_title) {
-    VESSEL_OR_FAIL(v);
-    return ret_parts(call, result, v->id, SC_K_PART, f_title, &args[1]);
-}
+PARTS_LIST(sc_parts_with_title, SC_K_PART, f_title, &args[1])
 
-SC_PROC(sc_parts_with_tag) {
-    VESSEL_OR_FAIL(v);
-    return ret_parts(call, result, v->id, SC_K_PART, f_tag, &args[1]);
-}
+PARTS_LIST(sc_parts_with_tag, SC_K_PART, f_tag, &args[1])
 
-SC_PROC(sc_parts_with_module) {
-    VESSEL_OR_FAIL(v);
-    return ret_parts(call, result, v->id, SC_K_PART, f_module, &args[1]);
-}
+PARTS_LIST(sc_parts_with_module, SC_K_PART, f_module, &args[1])
 
-SC_PROC(sc_parts_in_stage) {
-    VESSEL_OR_FAIL(v);
-    return ret_parts(call, result, v->id, SC_K_PART, f_stage, &args[1]);
-}
+PARTS_LIST(sc_parts_in_stage, SC_K_PART, f_stage, &args[1])
 
-SC_PROC(sc_parts_in_decouple_stage) {
-    VESSEL_OR_FAIL(v);
-    return ret_parts(call, result, v->id, SC_K_PART, f_decouple_stage, &args[1]);
-}
+PARTS_LIST(sc_parts_in_decouple_stage, SC_K_PART, f_decouple_stage, &args[1])
 
-SC_PROC(sc_parts_get_decouplers) {
-    VESSEL_OR_FAIL(v);
-    return ret_parts(call, result, v->id, SC_K_DECOUPLER, f_decoupler, NULL);
-}
+PARTS_LIST(sc_parts_get_decouplers, SC_K_DECOUPLER, f_decoupler, NULL)
 
-SC_PROC(sc_parts_get_engines) {
-    VESSEL_OR_FAIL(v);
-    return ret_parts(call, result, v->id, SC_K_ENGINE, f_engine, NULL);
-}
+PARTS_LIST(sc_parts_get_engines, SC_K_ENGINE, f_engine, NULL)
 
-SC_PROC(sc_parts_get_launch_clamps) {
-    VESSEL_OR_FAIL(v);
-    return ret_parts(call, result, v->id, SC_K_CLAMP, f_clamp, NULL);
-}
+PARTS_LIST(sc_parts_get_launch_clamps, SC_K_CLAMP, f_clamp, NULL)
 
-SC_PROC(sc_parts_get_parachutes) {
-    VESSEL_OR_FAIL(v);
-    return ret_parts(call, result, v->id, SC_K_PARACHUTE, f_parachute, NULL);
-}
+PARTS_LIST(sc_parts_get_parachutes, SC_K_PARACHUTE, f_parachute, NULL)
 
 /* ---- Part --------------------------------------------------------------------- */
 
