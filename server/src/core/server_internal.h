@@ -100,8 +100,9 @@ struct kclient {
     uint64_t rpcs_at_rate;  /* rpcs when rpc_rate was last updated */
     double rpc_rate;        /* requests per second, smoothed */
     bool in_ring;
-    struct kstream *streams; /* creation order */
+    struct kstream *streams; /* array, creation order (streams/streams.c) */
     size_t nstreams;
+    size_t streams_cap;
     bool stream_removals; /* some stream waits to be removed */
     kclient *prev, *next; /* scheduler ring (RPC connection alive) */
     kclient *all_prev, *all_next; /* every client (for Clients, lookups) */
@@ -208,6 +209,7 @@ struct krpc_server {
     arena stream_scratch;    /* one evaluation's memory */
     arena shared_mem;        /* results of shared calls in this stream phase */
     kbuf update_buf;         /* the StreamUpdate being built */
+    kbuf stream_value;       /* one evaluation's encoded value */
     u64map shared_results;
     kbuf scratch; /* encoding scratch */
 
@@ -260,6 +262,11 @@ void respond_error(krpc_server *srv, kconn *c, const kerror *err);
 /* Run one call (first execution or resume) in a client's context; fills
  * call->err / value. Shared by requests, streams and Benchmark. */
 void call_execute(krpc_server *srv, kclient *client, kcall *call, arena *a, bool first);
+/* The same, but a value's encoding is appended to out rather than copied
+ * into a: call->value stays NULL (unless the value is a constant) and
+ * call->value_len is the length appended. For streams, which compare it with
+ * the last value before keeping it. */
+void call_execute_into(krpc_server *srv, kclient *client, kcall *call, arena *a, bool first, kbuf *out);
 /* Free a yielded call's continuation state. */
 void call_drop(kcall *call);
 /* Fill defaults for omitted arguments; the binding errors of semantics.md 4.3. */

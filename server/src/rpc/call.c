@@ -177,7 +177,7 @@ static void free_state(kcall *c) {
 
 void call_drop(kcall *c) { free_state(c); }
 
-static void encode_result(krpc_server *srv, kclient *client, kcall *c, krpc_value *result, arena *a) {
+static void encode_result(krpc_server *srv, kclient *client, kcall *c, krpc_value *result, arena *a, kbuf *out) {
     const kproc *p = c->proc;
     if (!p->ret)
         return;
@@ -200,17 +200,25 @@ static void encode_result(krpc_server *srv, kclient *client, kcall *c, krpc_valu
         return;
     }
     kvalue_ctx ctx = {.a = a, .objects = &srv->objects, .err = &c->err, .gen = client ? client->gen : c->gen};
-    srv->scratch.len = 0;
-    if (value_encode(&ctx, p->ret, result, &srv->scratch)) {
+    kbuf *b = out ? out : &srv->scratch;
+    size_t mark = out ? out->len : 0;
+    b->len = mark;
+    if (value_encode(&ctx, p->ret, result, b)) {
+        b->len = mark;
         const char *why = c->err.description;
         kerror_set(&c->err, a, "", "", "Incorrect value returned by %s. %s", p->fullname, why);
         return;
     }
-    c->value = (const uint8_t *)arena_strndup(a, (const char *)srv->scratch.data, srv->scratch.len);
-    c->value_len = srv->scratch.len;
+    c->value_len = b->len - mark;
+    if (!out)
+        c->value = (const uint8_t *)arena_strndup(a, (const char *)b->data, b->len);
 }
 
 void call_execute(krpc_server *srv, kclient *client, kcall *c, arena *a, bool first) {
+    call_execute_into(srv, client, c, a, first, NULL);
+}
+
+void call_execute_into(krpc_server *srv, kclient *client, kcall *c, arena *a, bool first, kbuf *out) {
     c->err.set = false;
     c->is_null = false;
     c->value = NULL;
@@ -268,7 +276,7 @@ void call_execute(krpc_server *srv, kclient *client, kcall *c, arena *a, bool fi
         kerror_set(&c->err, a, "", "", "%s returned an invalid status %d", p->fullname, rc);
         return;
     }
-    encode_result(srv, client, c, &result, a);
+    encode_result(srv, client, c, &result, a, out);
 }
 
 int call_capture(krpc_server *srv, const kcall *src, arena *tmp, arena *dst, kcall *out,

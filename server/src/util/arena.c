@@ -21,9 +21,15 @@ static void pb_free(void *ctx, void *p) { (void)ctx, (void)p; }
 void arena_init(arena *a) {
     a->head = NULL;
     a->total = 0;
+    a->min_chunk = 0;
     a->pb.alloc = pb_alloc;
     a->pb.free = pb_free;
     a->pb.allocator_data = a;
+}
+
+void arena_init_small(arena *a, size_t min_chunk) {
+    arena_init(a);
+    a->min_chunk = min_chunk;
 }
 
 void *arena_alloc(arena *a, size_t size) {
@@ -32,7 +38,8 @@ void *arena_alloc(arena *a, size_t size) {
         size = sizeof(max_align_t);
     arena_chunk *c = a->head;
     if (!c || c->size - c->used < size) {
-        size_t want = size > ARENA_MIN_CHUNK ? size : ARENA_MIN_CHUNK;
+        size_t min = a->min_chunk ? a->min_chunk : ARENA_MIN_CHUNK;
+        size_t want = size > min ? size : min;
         if (c && c->size * 2 > want && c->size < (1u << 20))
             want = c->size * 2;
         c = malloc(sizeof(arena_chunk) + want);
@@ -112,5 +119,6 @@ void arena_move(arena *dst, arena *src) {
     arena_init(dst);
     dst->head = src->head;
     dst->total = src->total;
+    dst->min_chunk = src->min_chunk;
     arena_init(src);
 }

@@ -11,10 +11,14 @@ typedef struct arena_chunk arena_chunk;
 typedef struct arena {
     arena_chunk *head;
     size_t total; /* bytes handed out, for limits and statistics */
+    size_t min_chunk; /* size of the first chunk (0: a page) */
     ProtobufCAllocator pb; /* protobuf-c allocator drawing from this arena */
 } arena;
 
 void arena_init(arena *a);
+/* An arena for a few small, long-lived allocations: its first chunk holds
+ * min_chunk bytes instead of a page (many such arenas stay compact). */
+void arena_init_small(arena *a, size_t min_chunk);
 void *arena_alloc(arena *a, size_t size);
 void *arena_zalloc(arena *a, size_t size);
 char *arena_strndup(arena *a, const char *s, size_t n);
