@@ -140,6 +140,13 @@ static const krpc_param_decl class_other[] = {{.name = "other", .type = "TestCla
 /* kRPC 0.7 additions (v07.c) */
 static const krpc_param_decl extension_method_params[] = {{.name = "x", .type = "sint32"}, END};
 static const krpc_param_decl expression_param[] = {{.name = "expression", .type = "KRPC.Expression"}, END};
+static const krpc_param_decl nullable_ints_list[] = {{.name = "l", .type = "list(sint32?)"}, END};
+static const krpc_param_decl nullable_objects_list[] = {{.name = "l", .type = "list(TestClass?)"}, END};
+static const krpc_param_decl nullable_objects_dict[] = {{.name = "d", .type = "dict(string,TestClass?)"}, END};
+static const krpc_param_decl nullable_object_tuple[] = {{.name = "t", .type = "tuple(sint32,TestClass?)"}, END};
+static const krpc_param_decl nested_nullable_objects_list[] = {{.name = "l", .type = "list(list(TestClass?))"}, END};
+static const krpc_param_decl test_nullable_struct_x[] = {{.name = "x", .type = "TestNullableStruct"}, END};
+static const krpc_param_decl nested_nullable_struct_x[] = {{.name = "x", .type = "TestNestedNullableStruct"}, END};
 
 static const krpc_param_decl static_method_params[] = {
     {.name = "a", .type = "string", .default_value = "\"\""},
@@ -255,6 +262,22 @@ static const krpc_procedure_decl test_service_procedures[] = {
     /* kRPC 0.7 (v07.c): numbered after every member older clients see */
     {.name = "DumpExpressionTree", .fn = ts_dump_expression_tree, .params = expression_param, .returns = "string",
      .doc = "A deterministic dump of the tree of a server side expression, for tests.", .flags = KRPC_V07_ONLY},
+    /* kRPC 0.7 nullable positions inside values (v07.c; names from the 0.7
+     * Python client's test_client.py) */
+    {.name = "EchoListOfNullableInts", .fn = ts_echo_nullable_scalars, .params = nullable_ints_list,
+     .returns = "list(sint32?)", .flags = KRPC_V07_ONLY},
+    {.name = "EchoListOfNullableObjects", .fn = ts_echo_nullable_scalars, .params = nullable_objects_list,
+     .returns = "list(TestClass?)", .flags = KRPC_V07_ONLY},
+    {.name = "EchoDictionaryOfNullableObjects", .fn = ts_echo_dictionary_of_nullable_objects,
+     .params = nullable_objects_dict, .returns = "dict(string,TestClass?)", .flags = KRPC_V07_ONLY},
+    {.name = "EchoTupleWithANullableObject", .fn = ts_echo_nullable_scalars, .params = nullable_object_tuple,
+     .returns = "tuple(sint32,TestClass?)", .flags = KRPC_V07_ONLY},
+    {.name = "EchoNestedListOfNullableObjects", .fn = ts_echo_nested_list_of_nullable_objects,
+     .params = nested_nullable_objects_list, .returns = "list(list(TestClass?))", .flags = KRPC_V07_ONLY},
+    {.name = "NullableStructEcho", .fn = ts_nullable_struct_echo, .params = test_nullable_struct_x,
+     .returns = "TestNullableStruct", .flags = KRPC_V07_ONLY},
+    {.name = "EchoNestedNullableStruct", .fn = ts_echo_nested_nullable_struct, .params = nested_nullable_struct_x,
+     .returns = "TestNestedNullableStruct", .flags = KRPC_V07_ONLY},
     END,
 };
 
@@ -389,11 +412,32 @@ static const krpc_field_decl deprecated_struct_fields[] = {
     END,
 };
 
+/* kRPC 0.7: structs with nullable fields (v07.c). Only 0.7-only members use
+ * them, so older clients do not see them (registry). */
+static const krpc_field_decl test_nullable_struct_fields[] = {
+    {.name = "IntField", .type = "sint32"},
+    {.name = "NullableIntField", .type = "sint32?"},
+    {.name = "NullableEnumField", .type = "TestEnum?"},
+    {.name = "NullableStringField", .type = "string?"},
+    {.name = "NullableObjectField", .type = "TestClass?"},
+    END,
+};
+
+static const krpc_field_decl test_nested_nullable_struct_fields[] = {
+    {.name = "ListField", .type = "list(TestClass?)"},
+    {.name = "StringField", .type = "string"},
+    END,
+};
+
 static const krpc_struct_decl test_service_structs[] = {
     {.name = "TestStruct", .fields = test_struct_fields, .doc = "Struct documentation string."},
     {.name = "TestNestedStruct", .fields = test_nested_struct_fields, .doc = "Nested struct documentation string."},
     {.name = "DeprecatedStruct", .fields = deprecated_struct_fields, .doc = "Deprecated struct documentation string.",
      .deprecated = "Use <see cref=\"T:TestService.TestStruct\" /> instead."},
+    {.name = "TestNullableStruct", .fields = test_nullable_struct_fields,
+     .doc = "A structure whose fields can be null."},
+    {.name = "TestNestedNullableStruct", .fields = test_nested_nullable_struct_fields,
+     .doc = "A structure with a field whose elements can be null."},
     END,
 };
 

@@ -253,6 +253,11 @@ TS_PROCEDURE(ts_extension_property);
 TS_PROCEDURE(ts_extension_read_write_property_get);
 TS_PROCEDURE(ts_extension_read_write_property_set);
 TS_PROCEDURE(ts_dump_expression_tree);
+TS_PROCEDURE(ts_echo_nullable_scalars);
+TS_PROCEDURE(ts_echo_dictionary_of_nullable_objects);
+TS_PROCEDURE(ts_echo_nested_list_of_nullable_objects);
+TS_PROCEDURE(ts_nullable_struct_echo);
+TS_PROCEDURE(ts_echo_nested_nullable_struct);
 extern const krpc_class_decl ts_test_service2_classes[];
 
 #endif

@@ -2,7 +2,9 @@
  * v07.c - what kRPC 0.7's test server adds to TestService
  * (../shared/spec/v070-final.md section 6): the extension members of
  * TestClass, the second service TestService2 whose class one of them
- * returns, and DumpExpressionTree.
+ * returns, DumpExpressionTree, and the echoes of values with nullable
+ * positions inside them (named as the 0.7 Python client's test_client.py
+ * calls them).
  *
  * All are declared KRPC_V07_ONLY (testservice.c): clients before 0.7 never
  * see them, so the TestService they see - and the snapshot definitions and
@@ -88,6 +90,66 @@ const krpc_class_decl ts_test_service2_classes[] = {
     {0},
 };
 
+
+/* ---- nullable positions inside values ----------------------------------- */
+
+/* The arguments are copied into call memory, so results never point into
+ * argument memory (testservice.h). Items are copied with their is_null. */
+
+/* list(sint32?), list(TestClass?), tuple(sint32,TestClass?): items without
+ * memory of their own. */
+TS_PROCEDURE(ts_echo_nullable_scalars) { return ts_copy_scalar_sequence(call, &args[0], result); }
+
+TS_PROCEDURE(ts_echo_dictionary_of_nullable_objects) {
+    const size_t n = args[0].u.dict.count;
+    krpc_value *keys = ts_alloc_values(call, n);
+    krpc_value *values = keys ? ts_alloc_values(call, n) : NULL;
+    if (!values)
+        return KRPC_ERROR;
+    for (size_t i = 0; i < n; i++) {
+        ts_copy_string(call, &args[0].u.dict.keys[i], &keys[i]);
+        values[i] = args[0].u.dict.values[i];
+    }
+    result->u.dict.keys = keys;
+    result->u.dict.values = values;
+    result->u.dict.count = n;
+    return KRPC_OK;
+}
+
+TS_PROCEDURE(ts_echo_nested_list_of_nullable_objects) {
+    const size_t n = args[0].u.seq.count;
+    krpc_value *items = ts_alloc_values(call, n);
+    if (!items)
+        return KRPC_ERROR;
+    for (size_t i = 0; i < n; i++)
+        if (ts_copy_scalar_sequence(call, &args[0].u.seq.items[i], &items[i]) != KRPC_OK)
+            return KRPC_ERROR;
+    result->u.seq.items = items;
+    result->u.seq.count = n;
+    return KRPC_OK;
+}
+
+/* TestNullableStruct: (IntField, NullableIntField, NullableEnumField,
+ * NullableStringField, NullableObjectField) */
+TS_PROCEDURE(ts_nullable_struct_echo) {
+    if (ts_copy_scalar_sequence(call, &args[0], result) != KRPC_OK)
+        return KRPC_ERROR;
+    if (result->u.seq.count > 3)
+        ts_copy_string(call, &args[0].u.seq.items[3], &result->u.seq.items[3]);
+    return KRPC_OK;
+}
+
+/* TestNestedNullableStruct: (ListField: list(TestClass?), StringField) */
+TS_PROCEDURE(ts_echo_nested_nullable_struct) {
+    if (ts_copy_scalar_sequence(call, &args[0], result) != KRPC_OK)
+        return KRPC_ERROR;
+    if (result->u.seq.count > 1) {
+        if (ts_copy_scalar_sequence(call, &args[0].u.seq.items[0], &result->u.seq.items[0]) != KRPC_OK)
+            return KRPC_ERROR;
+        ts_copy_string(call, &args[0].u.seq.items[1], &result->u.seq.items[1]);
+    }
+    return KRPC_OK;
+}
 
 /* ---- DumpExpressionTree -------------------------------------------------- */
 

@@ -1505,7 +1505,10 @@ def testservice2_and_extension_members_for_v07_only():
         nprocs = [p.name for p in nsvc["TestService"].procedures]
         eq(len(oprocs), 82, "old TestService procedures")
         eq(nprocs[:82], oprocs, "old members keep their ids (declaration order) for 0.7 clients")
-        eq(nprocs[82:], ["DumpExpressionTree", "TestClass_ExtensionMethod",
+        eq(nprocs[82:], ["DumpExpressionTree", "EchoListOfNullableInts", "EchoListOfNullableObjects",
+                         "EchoDictionaryOfNullableObjects", "EchoTupleWithANullableObject",
+                         "EchoNestedListOfNullableObjects", "NullableStructEcho", "EchoNestedNullableStruct",
+                         "TestClass_ExtensionMethod",
                          "TestClass_ExtensionMethodReturningClassFromOtherService",
                          "TestClass_get_ExtensionProperty", "TestClass_get_ExtensionReadWriteProperty",
                          "TestClass_set_ExtensionReadWriteProperty"], "0.7 members, last")
@@ -1545,13 +1548,15 @@ def testservice2_and_extension_members_for_v07_only():
         b = new.value("TestService", "TestClass_ExtensionMethodReturningClassFromOtherService", obj)
         check(a != b and dec_id(a) > 0 and dec_id(b) > 0, "TestClass2 has no equality: a new object each time")
         eq(dec_string(new.value("TestService2", "TestClass2_get_Value", a)), "value=jeb", "TestClass2.Value")
-        # by id: TestService2 is 9997; the 0.7 members have ids 83..88
+        # by id: TestService2 is 9997; the 0.7 members are numbered from 83
         r = new.request(pb.ProcedureCall(service_id=9997, procedure_id=1, arguments=[pb.Argument(position=0,
                                                                                                   value=b)]))
         eq(dec_string(r.results[0].value), "value=jeb", "TestClass2.Value by id")
-        r = new.request(pb.ProcedureCall(service_id=9999, procedure_id=84, arguments=[
+        ext_id = nprocs.index("TestClass_ExtensionMethod") + 1
+        check(ext_id > 82, "numbered after the old members")
+        r = new.request(pb.ProcedureCall(service_id=9999, procedure_id=ext_id, arguments=[
             pb.Argument(position=0, value=obj), pb.Argument(position=1, value=enc_sint32(1))]))
-        eq(dec_string(r.results[0].value), "value=jeb1", "ExtensionMethod by id 84")
+        eq(dec_string(r.results[0].value), "value=jeb1", "ExtensionMethod by id")
         # an object of the other service's class is refused where a TestClass is expected
         r = new.call("TestService", "TestClass_get_ExtensionProperty", a)
         check(r.HasField("error"), "TestClass2 is not a TestClass")
@@ -1561,9 +1566,9 @@ def testservice2_and_extension_members_for_v07_only():
             check(r.HasField("error") and "not found" in r.error.description, "old: no " + name)
         r = old.call("TestService2", "TestClass2_get_Value", a)
         check(r.HasField("error") and "not found" in r.error.description, "old: no TestService2")
-        r = old.request(pb.ProcedureCall(service_id=9999, procedure_id=84, arguments=[
+        r = old.request(pb.ProcedureCall(service_id=9999, procedure_id=ext_id, arguments=[
             pb.Argument(position=0, value=obj), pb.Argument(position=1, value=enc_sint32(1))]))
-        check(r.results[0].HasField("error") and "not found" in r.results[0].error.description, "old: no id 84")
+        check(r.results[0].HasField("error") and "not found" in r.results[0].error.description, "old: no 0.7 id")
         r = old.request(pb.ProcedureCall(service_id=9997, procedure_id=1))
         check(r.results[0].HasField("error") and "not found" in r.results[0].error.description, "old: no 9997")
         # old ids still work for the old client
@@ -1695,6 +1700,63 @@ def service_event_removing_itself_ends_with_stream_removed_for_v07():
             check(all(not r.HasField("error") and r.value == b"\x01" for r in rs), "old client: firings")
             check(no_update_for(old, 0.3), "%s: old client: no error result" % proc_name)
         new.close(), old.close()
+
+
+
+@test
+def testservice_nullable_positions_for_v07_only():
+    with Server() as srv:
+        old, new = Client(srv), V07Client(srv)
+        osvc, _ = services_of(old)
+        nsvc, _ = services_of(new)
+        old_structs = [x.name for x in osvc["TestService"].structs]
+        eq(old_structs, ["TestStruct", "TestNestedStruct", "DeprecatedStruct"], "old view: the snapshot's structs")
+        ts = nsvc["TestService"]
+        structs = {x.name: x for x in ts.structs}
+        ns = structs["TestNullableStruct"]
+        eq([(f.name, f.type.code, f.type.nullable) for f in ns.fields],
+           [("IntField", pb.Type.SINT32, False), ("NullableIntField", pb.Type.SINT32, True),
+            ("NullableEnumField", pb.Type.ENUMERATION, True), ("NullableStringField", pb.Type.STRING, True),
+            ("NullableObjectField", pb.Type.CLASS, True)], "TestNullableStruct fields")
+        nn = structs["TestNestedNullableStruct"]
+        eq([(f.name, f.type.nullable) for f in nn.fields], [("ListField", False), ("StringField", False)], "nested")
+        check(nn.fields[0].type.types[0].nullable, "ListField elements nullable")
+        t = proc(ts, "EchoDictionaryOfNullableObjects").parameters[0].type
+        check(not t.types[0].nullable and t.types[1].nullable, "dictionary value nullable, key not")
+        t = proc(ts, "EchoTupleWithANullableObject").return_type
+        check(not t.types[0].nullable and t.types[1].nullable, "second tuple item nullable")
+        # values: a presence byte at each nullable position (01 value, or 00)
+        items = [b"\x01" + enc_sint32(1), b"\x00", b"\x01" + enc_sint32(0)]
+        r = new.value("TestService", "EchoListOfNullableInts", enc_list(items))
+        eq(dec_list(r), items, "list(int?) echoed with presence bytes")
+        obj = new.value("TestService", "CreateTestObject", enc_string("jeb"))
+        items = [b"\x01" + obj, b"\x00"]
+        eq(dec_list(new.value("TestService", "EchoListOfNullableObjects", enc_list(items))), items, "objects")
+        d = enc_dict([(enc_string("a"), b"\x01" + obj), (enc_string("b"), b"\x00")])
+        eq(dec_dict(new.value("TestService", "EchoDictionaryOfNullableObjects", d)),
+           dec_dict(d), "dictionary values")
+        tup = enc_tuple([enc_sint32(1), b"\x00"])
+        eq(dec_tuple(new.value("TestService", "EchoTupleWithANullableObject", tup)),
+           [enc_sint32(1), b"\x00"], "tuple item")
+        nested = enc_list([enc_list([b"\x01" + obj, b"\x00"]), enc_list([])])
+        eq([dec_list(x) for x in dec_list(new.value("TestService", "EchoNestedListOfNullableObjects", nested))],
+           [[b"\x01" + obj, b"\x00"], []], "nested lists")
+        full = enc_tuple([enc_sint32(1), b"\x01" + enc_sint32(2), b"\x01" + enc_sint32(1), b"\x01" + enc_string("jeb"),
+                          b"\x01" + obj])
+        eq(dec_tuple(new.value("TestService", "NullableStructEcho", full)), dec_tuple(full), "struct, all set")
+        empty = enc_tuple([enc_sint32(1), b"\x00", b"\x00", b"\x00", b"\x00"])
+        eq(dec_tuple(new.value("TestService", "NullableStructEcho", empty)), dec_tuple(empty), "struct, all null")
+        ns_val = enc_tuple([enc_list([b"\x01" + obj, b"\x00"]), enc_string("jeb")])
+        back = dec_tuple(new.value("TestService", "EchoNestedNullableStruct", ns_val))
+        eq((dec_list(back[0]), back[1]), ([b"\x01" + obj, b"\x00"], enc_string("jeb")), "nested nullable struct")
+        # an item without its presence byte is an error, not a crash
+        resp = new.request(make_call("TestService", "EchoListOfNullableInts", enc_list([b""])))
+        check(resp.HasField("error") or resp.results[0].HasField("error"), "an item without its presence byte refused")
+        eq(dec_varint(new.value("TestService", "Int32ToString", enc_sint32(7)))[0], 1, "the server carries on")
+        # pre-0.7 clients see none of it
+        r = old.call("TestService", "EchoListOfNullableInts", enc_list([]))
+        check(r.HasField("error") and "not found" in r.error.description, "old: no EchoListOfNullableInts")
+        old.close(), new.close()
 
 
 run_tests()

@@ -289,6 +289,8 @@ static void write_service(jw *w, const kservice *s) {
     obj(w, "structs");
     for (size_t i = 0; i < s->nstructs; i++) {
         const kstruct *st = s->structs[i];
+        if (st->v07_only)
+            continue; /* pre-0.7 definitions */
         obj(w, st->name);
         kv_str(w, "documentation", st->doc_xml);
         arr(w, "fields");

@@ -583,6 +583,39 @@ static bool contains_struct(const ktype *t, const kstruct *st, int depth) {
     return false;
 }
 
+/* Whether type t names struct st, directly or inside collections and other
+ * structs' fields. */
+static bool uses_struct(const ktype *t, const kstruct *st, int depth) {
+    return t && contains_struct(t, st, depth);
+}
+
+/* A struct that KRPC_V07_ONLY members of its service use and nothing older
+ * clients see uses (their procedures, the other structs they see) is new in
+ * 0.7: older clients do not see it either. A struct nothing uses stays
+ * visible to all. (Only its own service's members are considered: a service
+ * loaded later sees it as before.) */
+static void mark_v07_only_structs(kservice *s) {
+    for (size_t i = 0; i < s->nstructs; i++) {
+        kstruct *st = s->structs[i];
+        bool legacy = false, v07 = false;
+        for (size_t p = 0; p < s->nprocs; p++) {
+            const kproc *k = s->procs[p];
+            bool used = uses_struct(k->ret, st, 0);
+            for (size_t a = 0; a < k->nparams && !used; a++)
+                used = uses_struct(k->params[a].type, st, 0);
+            if (used && p < s->nprocs_legacy)
+                legacy = true;
+            else if (used)
+                v07 = true;
+        }
+        for (size_t o = 0; o < s->nstructs && !legacy; o++)
+            for (size_t f = 0; o != i && f < s->structs[o]->nfields; f++)
+                if (!s->structs[o]->v07_only && uses_struct(s->structs[o]->fields[f].type, st, 0))
+                    legacy = true;
+        st->v07_only = v07 && !legacy;
+    }
+}
+
 /* Second pass: struct fields, then procedures in id order. */
 static int build_service(builder *b, kservice *s, const krpc_service_decl *d) {
     kregistry *r = b->r;
@@ -649,6 +682,8 @@ static int build_service(builder *b, kservice *s, const krpc_service_decl *d) {
     /* a service only 0.7 clients see has no members for older ones */
     if (!(s->gens & KGEN_BIT(KGEN_LEGACY)))
         s->nprocs_legacy = 0;
+    if (!rc)
+        mark_v07_only_structs(s);
     return rc;
 }
 

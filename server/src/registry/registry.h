@@ -157,6 +157,9 @@ struct kstruct {
     size_t nfields;
     kfield *fields;
     ktype type;
+    /* used only by KRPC_V07_ONLY members of its service: pre-0.7 clients do
+     * not see it (registry.c mark_v07_only_structs) */
+    bool v07_only;
 };
 
 struct kservice {

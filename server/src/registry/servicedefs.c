@@ -145,10 +145,11 @@ static Krpc__Schema__Service *service_msg(sd *c, const kservice *s) {
         xm->deprecated_reason = str(x->deprecated_reason);
         m->exceptions[i] = xm;
     }
-    m->n_structs = s->nstructs;
     m->structs = arena_alloc(c->a, (s->nstructs ? s->nstructs : 1) * sizeof *m->structs);
     for (size_t i = 0; i < s->nstructs; i++) {
         const kstruct *st = s->structs[i];
+        if (st->v07_only && c->gen == KGEN_LEGACY)
+            continue; /* new in 0.7 (registry.c mark_v07_only_structs) */
         Krpc__Schema__Struct *sm = arena_alloc(c->a, sizeof *sm);
         krpc__schema__struct__init(sm);
         sm->name = str(st->name);
@@ -167,7 +168,7 @@ static Krpc__Schema__Service *service_msg(sd *c, const kservice *s) {
             fm->deprecated_reason = str(st->fields[j].deprecated_reason);
             sm->fields[j] = fm;
         }
-        m->structs[i] = sm;
+        m->structs[m->n_structs++] = sm;
     }
     return m;
 }
