@@ -59,6 +59,11 @@
  *     TestService2.cs and TestServiceExtensions.cs @ f6e6c478 - names, id 9997,
  *     texts and behaviour agree (services/testservice/v07.c). Their procedure
  *     ids are not known (numbered last here, registry KRPC_V07_ONLY).
+ *   TestService's nullable fixtures: names, types and struct fields from a
+ *     post-snapshot client/python/krpc/test/test_client.py (file index id
+ *     61927677176, after #1077/#1091, before the server-side functions). Its
+ *     member lists also confirm hold_tick, release_tick and next_tick, and
+ *     test_service2; parameter names are not in it (guessed: l, d, t, x).
  *   DumpExpressionTree: the reference's ExpressionTreePrinter.cs @ 3a111aae
  *     dumps its compiled LINQ tree; krpc/fn_dump.c keeps its layout, not its
  *     node kinds, so the reference's golden strings cannot match.
