@@ -356,9 +356,11 @@ typedef int (*krpc_paused_request_fn)(void *state, krpc_call *call, bool paused)
 /* A client has left: its RPC connection closed (or an operator or the server
  * dropped it). client_id and client_name are what krpc_client_id and
  * krpc_client_name gave during its calls (valid during the handler). Runs on
- * the server thread, after the client's yielded calls, streams and events are
- * gone; it may not raise or yield. Use it to undo what the client held, e.g.
- * an autopilot it engaged. state is what was given with the handler. */
+ * the server thread, once per client, after its pending calls are dropped
+ * (its streams and events end with its stream connection, which may close a
+ * little later); it may not raise or yield. Use it to undo what the client
+ * held, e.g. an autopilot it engaged. state is what was given with the
+ * handler. */
 typedef void (*krpc_client_disconnect_fn)(void *state, const uint8_t *client_id, const char *client_name);
 
 /* Service behaviours a plugin opts in to (set_service_flags). */
