@@ -1759,4 +1759,27 @@ def testservice_nullable_positions_for_v07_only():
         old.close(), new.close()
 
 
+
+@test
+def streams_of_testservice_v07_members():
+    with Server() as srv:
+        c = V07Client(srv, stream=True)
+        obj = c.value("TestService", "CreateTestObject", enc_string("jeb"))
+        # a stream of an extension property (test_client.py test_extension_member_stream)
+        st = pb.Stream()
+        st.ParseFromString(c.value("KRPC", "AddStream", make_call("TestService", "TestClass_get_ExtensionProperty",
+                                                                   obj).SerializeToString(), enc_bool(True)))
+        r = results_of(c, st.id, 1)[0]
+        eq(dec_string(r.value), "value=jeb", "extension property streamed")
+        # a stream's value carries the presence bytes of nested nullable positions
+        items = [b"\x01" + enc_sint32(1), b"\x00", b"\x01" + enc_sint32(3)]
+        st2 = pb.Stream()
+        st2.ParseFromString(c.value("KRPC", "AddStream", make_call("TestService", "EchoListOfNullableInts",
+                                                                    enc_list(items)).SerializeToString(),
+                                    enc_bool(True)))
+        r = results_of(c, st2.id, 1)[0]
+        eq(dec_list(r.value), items, "list(int?) streamed with presence bytes")
+        c.close()
+
+
 run_tests()
