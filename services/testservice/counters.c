@@ -5,9 +5,11 @@
  * Counter is the procedure stream benchmarks evaluate thousands of times per
  * update, in the order the counters were created, so the table is laid out
  * for that: the counters sit in one array in creation order (one 64-byte
- * entry each, the id inline when short), found through a small open-
- * addressing index of (hash tag, position) words. A lookup reads one index
- * word, likely cached, and one entry, next to the previous one looked up.
+ * entry each, the id inline when short), found through a compact open-
+ * addressing index of 32-bit (hash tag, position) words: 10,000 counters
+ * need 64 KiB of index, which stays cached while an update looks them all
+ * up. A lookup reads one index word and one entry, next to the previous one
+ * looked up.
  */
 #include "testservice.h"
 
@@ -32,11 +34,13 @@ _Static_assert(sizeof(counter_entry) == ENTRY_SIZE, "a counter is one cache line
 struct ts_counter_table {
     counter_entry *entries; /* creation order, ENTRY_SIZE-aligned */
     size_t used, allocated;
-    uint64_t *index;       /* 0: empty; else the hash's top 32 bits, then position + 1 */
-    size_t index_capacity; /* a power of two, at least twice `used` */
+    uint32_t *index;       /* 0: empty; else TAG_BITS of the hash, then position + 1 */
+    size_t index_capacity; /* a power of two, at most 3/4 full */
 };
 
-enum { INITIAL_ENTRIES = 32, INITIAL_INDEX = 64 };
+enum { INITIAL_ENTRIES = 32, INITIAL_INDEX = 64, TAG_BITS = 8, POSITION_BITS = 32 - TAG_BITS };
+#define POSITION_MASK ((1u << POSITION_BITS) - 1)
+#define MAX_COUNTERS (POSITION_MASK - 1) /* position + 1 fits */
 
 ts_counter_table *ts_counter_table_create(void) {
     ts_counter_table *table = calloc(1, sizeof *table);
@@ -101,21 +105,22 @@ static uint64_t key_hash(const uint8_t *client, const char *id, size_t id_len) {
     return mix(hash_words(hash_words(id_len, client, CLIENT_ID_SIZE), id, id_len));
 }
 
-static uint64_t tag_of(uint64_t hash) { return hash & 0xffffffff00000000u; }
+/* The index's slot bits come from the hash's low bits, the tag from its top. */
+static uint32_t tag_of(uint64_t hash) { return (uint32_t)(hash >> (64 - TAG_BITS)) << POSITION_BITS; }
 
 /* The index word holding the key, or the empty word where it belongs. */
-static uint64_t *find_slot(const ts_counter_table *table, uint64_t hash, const uint8_t *client, const char *id,
+static uint32_t *find_slot(const ts_counter_table *table, uint64_t hash, const uint8_t *client, const char *id,
                            size_t id_len) {
     const size_t mask = table->index_capacity - 1;
     for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask) {
-        uint64_t *slot = &table->index[i];
+        uint32_t *slot = &table->index[i];
         if (*slot == 0) {
             return slot;
         }
-        if (tag_of(*slot) != tag_of(hash)) {
+        if ((*slot & ~POSITION_MASK) != tag_of(hash)) {
             continue;
         }
-        const counter_entry *entry = &table->entries[(uint32_t)*slot - 1];
+        const counter_entry *entry = &table->entries[(*slot & POSITION_MASK) - 1];
         if (entry->hash == hash && entry->id_len == id_len && memcmp(entry->client, client, CLIENT_ID_SIZE) == 0 &&
             memcmp(entry_id(entry), id, id_len) == 0) {
             return slot;
@@ -125,7 +130,7 @@ static uint64_t *find_slot(const ts_counter_table *table, uint64_t hash, const u
 
 /* Room for one more counter: the array and the index grown as needed. */
 static bool make_room(ts_counter_table *table) {
-    if (table->used == UINT32_MAX - 1) {
+    if (table->used >= MAX_COUNTERS) {
         return false;
     }
     if (table->used == table->allocated) {
@@ -139,9 +144,9 @@ static bool make_room(ts_counter_table *table) {
         table->entries = entries;
         table->allocated = allocated;
     }
-    if ((table->used + 1) * 2 > table->index_capacity) { /* keep the index at most half full */
+    if ((table->used + 1) * 4 > table->index_capacity * 3) { /* keep the index at most 3/4 full */
         const size_t capacity = table->index_capacity * 2;
-        uint64_t *index = calloc(capacity, sizeof *index);
+        uint32_t *index = calloc(capacity, sizeof *index);
         if (index == NULL) {
             return false;
         }
@@ -151,7 +156,7 @@ static bool make_room(ts_counter_table *table) {
             while (index[i] != 0) {
                 i = (i + 1) & (capacity - 1);
             }
-            index[i] = tag_of(hash) | (uint64_t)(e + 1);
+            index[i] = tag_of(hash) | (uint32_t)(e + 1);
         }
         free(table->index);
         table->index = index;
@@ -170,7 +175,7 @@ int ts_counter_increment(krpc_call *call, const krpc_value *id, int32_t *count) 
     const char *key = id->u.s.data;
     const size_t key_len = id->u.s.len;
     const uint64_t hash = key_hash(client, key, key_len);
-    uint64_t *slot = find_slot(table, hash, client, key, key_len);
+    uint32_t *slot = find_slot(table, hash, client, key, key_len);
     if (*slot == 0) {
         if (key_len > UINT32_MAX || !make_room(table)) {
             return ts_raise_out_of_memory(call);
@@ -193,9 +198,9 @@ int ts_counter_increment(krpc_call *call, const krpc_value *id, int32_t *count) 
         entry->count = 0;
         entry->id_len = (uint32_t)key_len;
         table->used++;
-        *slot = tag_of(hash) | (uint64_t)table->used;
+        *slot = tag_of(hash) | (uint32_t)table->used;
     }
-    counter_entry *entry = &table->entries[(uint32_t)*slot - 1];
+    counter_entry *entry = &table->entries[(*slot & POSITION_MASK) - 1];
     entry->count = (int32_t)((uint32_t)entry->count + 1u); /* wraps like C# */
     *count = entry->count;
     return KRPC_OK;

@@ -656,6 +656,34 @@ def special_defaults():
 # ---- 2.6 counters and errors ----------------------------------------------------
 
 @test
+def counters_many_ids_long_ids_and_clients():
+    """Enough counters to grow the table several times, ids longer than the
+    ones kept inline, two clients: each counter still counts on its own."""
+    with Server() as srv:
+        a = Client(srv, name="a")
+        b = Client(srv, name="b")
+        ids = ["k%d" % i for i in range(1500)] + ["long-" * 9 + str(i) for i in range(500)]
+
+        def counts(c, id_list):
+            out = []
+            for start in range(0, len(id_list), 100):
+                req = pb.Request()
+                for i in id_list[start:start + 100]:
+                    req.calls.append(make_call("TestService", "Counter", string(i)))
+                c.rpc.send_msg(req)
+                resp = c.rpc.recv(pb.Response)
+                check(not resp.HasField("error"), "request error")
+                out += [dec_sint(r.value) for r in resp.results]
+            return out
+
+        eq(counts(a, ids), [1] * len(ids), "a: every counter starts at 1")
+        eq(counts(a, ids[::-1]), [2] * len(ids), "a: each counted once more, in any order")
+        eq(counts(b, ids[::7]), [1] * len(ids[::7]), "b: counters of its own")
+        eq(dec_sint(ok(a, "Counter", string(ids[-1]))), 3, "a's long id")
+        eq(dec_sint(ok(a, "Counter", string("long-" * 9))), 1, "a prefix is another id")
+
+
+@test
 def counters_per_client_and_id():
     with Server() as srv:
         a = Client(srv, name="a")
