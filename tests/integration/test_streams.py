@@ -197,6 +197,54 @@ def many_clients_many_streams():
 
 
 @test
+def removals_keep_the_other_streams_in_creation_order():
+    """Streams removed from the middle of a client's streams: the others go
+    on, one value per update, in creation order; values longer than a few
+    bytes (CounterStruct with a long id) change and are sent like short
+    ones; a call added again after its removal gets a new id, last."""
+    with Server() as srv:
+        c = Client(srv, stream=True)
+        req = pb.Request()
+        calls = [make_call("TestService", "Counter", enc_string("s%d" % i)) for i in range(12)]
+        calls += [make_call("TestService", "CounterStruct", enc_string("a long counter id %d" % i)) for i in range(2)]
+        for call in calls:
+            req.calls.append(make_call("KRPC", "AddStream", call.SerializeToString(), b"\x01"))
+        c.rpc.send_msg(req)
+        ids = []
+        for r in c.rpc.recv(pb.Response).results:
+            s = pb.Stream()
+            s.ParseFromString(r.value)
+            ids.append(s.id)
+
+        def full_update(expected):
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline:
+                c.stream.sock.settimeout(max(0.01, deadline - time.monotonic()))
+                up = c.stream_update()
+                if [r.id for r in up.results] == expected:
+                    return {r.id: r.result.value for r in up.results}
+            raise AssertionError("no update with exactly streams %s" % expected)
+
+        first = full_update(ids)
+        check(all(len(first[i]) > 8 for i in ids[12:]), "CounterStruct values are longer than 8 bytes")
+        gone = [ids[0], ids[3], ids[7], ids[13]]
+        req = pb.Request()
+        for sid in gone:
+            req.calls.append(make_call("KRPC", "RemoveStream", varint(sid)))
+        c.rpc.send_msg(req)
+        c.rpc.recv(pb.Response)
+        kept = [i for i in ids if i not in gone]
+        a = full_update(kept)
+        b = full_update(kept)
+        for i in kept[:-1]:
+            eq(dec_sint(b[i]), dec_sint(a[i]) + 1, "stream %d counts on after the removals" % i)
+        check(b[ids[12]] != a[ids[12]], "the long value changed")
+        again = add_stream(c, calls[3])
+        check(again not in ids, "a removed call added again gets a new id")
+        full_update(kept + [again])
+
+
+@test
 def events_from_plugin_timer_and_condition():
     with Server() as srv:
         c = Client(srv, stream=True)

@@ -111,22 +111,24 @@ struct kclient {
 /* One call of a request, or a nested procedure_call value: where it goes,
  * its decoded arguments, and (once run) its outcome. */
 struct kcall {
+    /* first, together, what every execution touches (a stream runs its call
+     * every update; thousands of them must stay cheap) */
     const kproc *proc;    /* NULL if lookup failed (lookup_err) */
-    kgen gen;             /* protocol generation of the client that sent it */
-    kerror lookup_err;
     krpc_value *args;     /* nparams */
     uint8_t *present;     /* argument supplied (1) */
-    kerror bind_err;      /* first error found on supplied arguments */
     /* execution */
     enum { CALL_PENDING, CALL_YIELDED, CALL_DONE } state;
+    bool is_null;         /* outcome: null */
     krpc_resume_fn resume;
     void *rstate;
     void (*rfree)(void *);
     /* outcome */
-    kerror err;
-    bool is_null;
     const uint8_t *value;
     size_t value_len;
+    kerror err;
+    kerror bind_err;      /* first error found on supplied arguments */
+    kgen gen;             /* protocol generation of the client that sent it */
+    kerror lookup_err;
 };
 
 struct krequest {

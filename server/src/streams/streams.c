@@ -42,7 +42,6 @@ typedef enum kstream_kind { KS_CALL, KS_EVENT, KS_FUNCTION } kstream_kind;
  * (see ext_new for where it lives). */
 typedef struct kstream_ext {
     arena mem; /* the captured call's arguments, its key, error strings */
-    kcall call; /* call streams: the procedure and its own arguments */
     uint8_t *key; /* procedure and encoded bound arguments, for dedup */
     size_t keylen;
     kerror err; /* the error to send (strings in mem) */
@@ -51,9 +50,14 @@ typedef struct kstream_ext {
     kvalue_fn fn;
     void *fn_state;
     void (*fn_free)(void *);
+    /* last: the call streams' call, followed in memory by its captured key
+     * and arguments (what each evaluation reads) */
+    kcall call;
 } kstream_ext;
 
-enum { VALUE_INLINE = 8, EXT_CHUNK = 512 };
+/* EXT_ARGS: the bytes after the ext that an evaluation reads (key and
+ * arguments), for a call with a few small arguments. */
+enum { VALUE_INLINE = 8, EXT_CHUNK = 512, EXT_ARGS = 128 };
 
 /* One stream or event: an element of its client's array, in creation order.
  * Elements move when the array grows or streams are removed, so no pointer to
@@ -683,12 +687,21 @@ static void remove_marked(krpc_server *srv, kclient *cl, bool after_send) {
     cl->nstreams = kept;
 }
 
-/* Ask for the next stream's block (its call and arguments) while this one
+/* Ask for a later stream's block (its call and arguments) while this one
  * runs: the blocks are scattered on the heap, and with thousands of streams
- * they are rarely still cached from the previous update. */
+ * they are rarely still cached from the previous update. An evaluation takes
+ * about as long as a fetch from memory, hence a few streams ahead (and the
+ * elements, whose x it reads, further ahead still). */
+enum { PREFETCH_AHEAD = 3 };
+
 static void prefetch_ext(const kstream_ext *x) {
-    for (size_t off = 0; off < EXT_CHUNK; off += 64)
-        __builtin_prefetch((const char *)x + off);
+    /* the fields every execution touches (core/server_internal.h puts them
+     * first in kcall) */
+    __builtin_prefetch(&x->call);
+    __builtin_prefetch(&x->call.err);
+    __builtin_prefetch(&x->call.bind_err);
+    for (size_t off = 0; off < EXT_ARGS; off += 64)
+        __builtin_prefetch((const char *)(x + 1) + off);
 }
 
 /* Room for the StreamUpdate's length prefix in front of its first result:
@@ -717,8 +730,10 @@ void streams_phase(krpc_server *srv) {
         b->len = FRAME_ROOM;
         for (size_t i = 0; i < cl->nstreams; i++) {
             kstream *s = &cl->streams[i];
-            if (i + 1 < cl->nstreams)
-                prefetch_ext(cl->streams[i + 1].x);
+            if (i + PREFETCH_AHEAD * 2 < cl->nstreams)
+                __builtin_prefetch(&cl->streams[i + PREFETCH_AHEAD * 2]);
+            if (i + PREFETCH_AHEAD < cl->nstreams)
+                prefetch_ext(cl->streams[i + PREFETCH_AHEAD].x);
             if (!s->started)
                 continue;
             srv->status.stream_rpcs_this_update++;
