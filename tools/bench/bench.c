@@ -388,6 +388,7 @@ typedef struct stream_row {
     double direct_ms;                    /* the same calls run directly in the server */
     double rpc_ms;                       /* the same calls as RPCs (batched, all clients) */
     double ratio_direct;                 /* server_update_ms / direct_ms */
+    double server_cpu_ms;                /* the server's CPU time per update (NAN unless we started it) */
 } stream_row;
 
 static row *rows;
@@ -696,9 +697,31 @@ static void counter_call(const char *id, bbuf *out) {
     bbuf_free(&arg);
 }
 
+/* The server we started (0: --port, a server of someone else's). */
+static pid_t server_pid;
+
+/* Nanoseconds the server's main thread (its loop) has run on a CPU, from
+ * /proc/PID/schedstat; 0 when unknown. Unlike time_per_stream_update this
+ * does not grow when the machine is busy and the server waits for a CPU. */
+static uint64_t server_cpu_ns(void) {
+    if (server_pid <= 0)
+        return 0;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/schedstat", (int)server_pid);
+    FILE *f = fopen(path, "r");
+    unsigned long long ns = 0;
+    if (f) {
+        if (fscanf(f, "%llu", &ns) != 1)
+            ns = 0;
+        fclose(f);
+    }
+    return ns;
+}
+
 static bool run_streams(const target *t, size_t nstreams, stream_row *sr) {
     size_t nclients = nstreams <= 100 ? 1 : (nstreams + 99) / 100;
     memset(sr, 0, sizeof *sr);
+    sr->server_cpu_ms = NAN;
     sr->tr = t->tr;
     sr->streams = nstreams;
     sr->clients = nclients;
@@ -889,12 +912,15 @@ static bool run_streams(const target *t, size_t nstreams, stream_row *sr) {
     double tpsu[256];
     int tpsu_n = 0;
     struct epoll_event evs[128];
+    uint64_t cpu_start = 0;
     for (;;) {
         uint64_t now = now_ns();
         if (now >= end)
             break;
-        if (!st.counting && now >= start)
+        if (!st.counting && now >= start) {
             st.counting = true;
+            cpu_start = server_cpu_ns();
+        }
         if (st.counting && now >= next_status) {
             Krpc__Schema__Status *s;
             if (get_status(&rpc[0], &s)) {
@@ -934,7 +960,11 @@ static bool run_streams(const target *t, size_t nstreams, stream_row *sr) {
             break;
     }
     close(ep);
+    uint64_t cpu_end = server_cpu_ns();
     double elapsed = (double)(end - start) / 1e9;
+    /* every value changes every update: each update is one message per client */
+    double updates = (double)st.messages / (double)nclients;
+    sr->server_cpu_ms = cpu_start && cpu_end > cpu_start && updates > 0 ? (double)(cpu_end - cpu_start) / 1e6 / updates : NAN;
     sr->values_per_s = (double)st.values / elapsed;
     sr->updates_per_s = (double)st.messages / elapsed;
     sr->expected_per_s = (double)nstreams * 60.0;
@@ -1210,18 +1240,22 @@ static void print_table(FILE *f) {
     if (nsrows) {
         fprintf(f, "\n[streams, %s] TestService.Counter, distinct ids, 100 streams per client; 60 Hz ticks\n",
                 transport_names[srows[0].tr]);
-        fprintf(f, "%8s %8s %12s %12s %11s %12s %10s %12s %11s %8s\n", "streams", "clients", "values/s",
-                "expected/s", "updates/s", "server ms/upd", "% of tick", "direct ms", "as RPCs ms", "ratio");
+        fprintf(f, "%8s %8s %12s %12s %11s %12s %10s %8s %12s %11s %8s\n", "streams", "clients", "values/s",
+                "expected/s", "updates/s", "server ms/upd", "% of tick", "CPU ms", "direct ms", "as RPCs ms", "ratio");
         for (size_t i = 0; i < nsrows; i++) {
             const stream_row *s = &srows[i];
             char v[16], e[16], u[16];
             fmt_rate(v, sizeof v, s->values_per_s);
             fmt_rate(e, sizeof e, s->expected_per_s);
             fmt_rate(u, sizeof u, s->updates_per_s);
-            fprintf(f, "%8zu %8zu %12s %12s %11s %13.3f %9.2f%% %12.4f %11.2f %7.2fx\n", s->streams, s->clients, v, e,
-                    u, s->server_update_ms, s->tick_fraction * 100, s->direct_ms, s->rpc_ms, s->ratio_direct);
+            fprintf(f, "%8zu %8zu %12s %12s %11s %13.3f %9.2f%% %8.3f %12.4f %11.2f %7.2fx\n", s->streams, s->clients, v,
+                    e, u, s->server_update_ms, s->tick_fraction * 100, s->server_cpu_ms, s->direct_ms, s->rpc_ms,
+                    s->ratio_direct);
         }
-        fprintf(f, "(server ms/upd: KRPC.GetStatus time_per_stream_update, median of 4 samples/s;\n"
+        fprintf(f, "(server ms/upd: KRPC.GetStatus time_per_stream_update, median of 4 samples/s, wall time,\n"
+                   " so it grows when other work on the machine takes the server's CPU mid-phase;\n"
+                   " CPU ms: the server's CPU time per update, all of it (streams, RPCs, tick), from\n"
+                   " /proc/PID/schedstat, when krpc-bench started the server;\n"
                    " direct: the same number of Counter calls run in the server by Benchmark.Call, no I/O;\n"
                    " as RPCs: the same calls in requests of 100, wall time; ratio: server ms/upd / direct ms)\n");
     }
@@ -1282,6 +1316,7 @@ static void write_json(FILE *f) {
         json_num(f, "updates_per_s", s->updates_per_s, true);
         json_num(f, "server_ms_per_update", s->server_update_ms, true);
         json_num(f, "tick_fraction", s->tick_fraction, true);
+        json_num(f, "server_cpu_ms_per_update", s->server_cpu_ms, true);
         json_num(f, "direct_calls_ms", s->direct_ms, true);
         json_num(f, "rpc_calls_ms", s->rpc_ms, true);
         json_num(f, "ratio_to_direct", s->ratio_direct, false);
@@ -1436,8 +1471,10 @@ int main(int argc, char **argv) {
                 fail("%s server: %s", transport_names[t], err);
                 continue;
             }
+            server_pid = sp.pid;
             run_transport(&tg, &echo[t], first);
             first = false;
+            server_pid = 0;
             server_kill(&sp);
             if (t == TR_LOCAL) {
                 unlink(tg.rpc_path);
