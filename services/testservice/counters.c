@@ -3,24 +3,24 @@
  * one counter per calling client and id string, starting at 0, never reset.
  *
  * Counter is the procedure stream benchmarks evaluate thousands of times per
- * update, in the order the counters were created, so the table is laid out
- * for that: the counters sit in one array in creation order (one 64-byte
- * entry each, the id inline when short), found through a compact open-
- * addressing index of 32-bit (hash tag, position) words: 10,000 counters
- * need 64 KiB of index, which stays cached while an update looks them all
- * up. A lookup reads one index word and one entry, next to the previous one
- * looked up.
+ * update, client after client, each client's counters in the order they were
+ * created; the table is laid out for that. Two levels: the clients, in an
+ * open-addressing table with the last one found remembered; per client, its
+ * counters in one array in creation order (one 64-byte entry each, the id
+ * inline when short), found through an open-addressing index of 32-bit
+ * (hash tag, position) words. A client's index is small (1 KiB for 100
+ * counters), so it stays cached while that client's counters are looked up,
+ * and each entry sits next to the one looked up before.
  */
 #include "testservice.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { CLIENT_ID_SIZE = 16, INLINE_ID = 32, ENTRY_SIZE = 64 };
+enum { CLIENT_ID_SIZE = 16, INLINE_ID = 48, ENTRY_SIZE = 64 };
 
 typedef struct counter_entry {
     uint64_t hash;
-    uint8_t client[CLIENT_ID_SIZE];
     int32_t count;
     uint32_t id_len;
     union {
@@ -31,32 +31,38 @@ typedef struct counter_entry {
 
 _Static_assert(sizeof(counter_entry) == ENTRY_SIZE, "a counter is one cache line");
 
-struct ts_counter_table {
+/* One client's counters. */
+typedef struct client_counters {
+    uint8_t client[CLIENT_ID_SIZE];
+    uint64_t hash;          /* of client */
     counter_entry *entries; /* creation order, ENTRY_SIZE-aligned */
     size_t used, allocated;
     uint32_t *index;       /* 0: empty; else TAG_BITS of the hash, then position + 1 */
     size_t index_capacity; /* a power of two, at most 3/4 full */
+} client_counters;
+
+struct ts_counter_table {
+    client_counters **clients; /* open addressing; NULL: empty */
+    size_t capacity;           /* a power of two, at most 3/4 full */
+    size_t used;
+    client_counters *last; /* the last client looked up */
 };
 
-enum { INITIAL_ENTRIES = 32, INITIAL_INDEX = 64, TAG_BITS = 8, POSITION_BITS = 32 - TAG_BITS };
+enum { INITIAL_ENTRIES = 16, INITIAL_INDEX = 32, INITIAL_CLIENTS = 16, TAG_BITS = 8, POSITION_BITS = 32 - TAG_BITS };
 #define POSITION_MASK ((1u << POSITION_BITS) - 1)
-#define MAX_COUNTERS (POSITION_MASK - 1) /* position + 1 fits */
+#define MAX_COUNTERS (POSITION_MASK - 1) /* per client: position + 1 fits */
 
 ts_counter_table *ts_counter_table_create(void) {
     ts_counter_table *table = calloc(1, sizeof *table);
     if (table == NULL) {
         return NULL;
     }
-    table->entries = aligned_alloc(ENTRY_SIZE, INITIAL_ENTRIES * sizeof *table->entries);
-    table->index = calloc(INITIAL_INDEX, sizeof *table->index);
-    if (table->entries == NULL || table->index == NULL) {
-        free(table->entries);
-        free(table->index);
+    table->clients = calloc(INITIAL_CLIENTS, sizeof *table->clients);
+    if (table->clients == NULL) {
         free(table);
         return NULL;
     }
-    table->allocated = INITIAL_ENTRIES;
-    table->index_capacity = INITIAL_INDEX;
+    table->capacity = INITIAL_CLIENTS;
     return table;
 }
 
@@ -64,14 +70,24 @@ static const char *entry_id(const counter_entry *entry) {
     return entry->id_len <= INLINE_ID ? entry->id.bytes : entry->id.heap;
 }
 
-void ts_counter_table_destroy(ts_counter_table *table) {
-    for (size_t i = 0; i < table->used; i++) {
-        if (table->entries[i].id_len > INLINE_ID) {
-            free(table->entries[i].id.heap);
+static void client_free(client_counters *cc) {
+    for (size_t i = 0; i < cc->used; i++) {
+        if (cc->entries[i].id_len > INLINE_ID) {
+            free(cc->entries[i].id.heap);
         }
     }
-    free(table->entries);
-    free(table->index);
+    free(cc->entries);
+    free(cc->index);
+    free(cc);
+}
+
+void ts_counter_table_destroy(ts_counter_table *table) {
+    for (size_t i = 0; i < table->capacity; i++) {
+        if (table->clients[i] != NULL) {
+            client_free(table->clients[i]);
+        }
+    }
+    free(table->clients);
     free(table);
 }
 
@@ -86,8 +102,9 @@ static uint64_t mix(uint64_t h) {
 }
 
 /* Eight bytes at a time; the tail is zero-padded and the length mixed in. */
-static uint64_t hash_words(uint64_t hash, const void *data, size_t len) {
+static uint64_t hash_bytes(const void *data, size_t len) {
     const unsigned char *bytes = data;
+    uint64_t hash = len;
     for (; len >= 8; bytes += 8, len -= 8) {
         uint64_t word;
         memcpy(&word, bytes, 8);
@@ -98,69 +115,123 @@ static uint64_t hash_words(uint64_t hash, const void *data, size_t len) {
         memcpy(&word, bytes, len);
         hash = mix(hash ^ word ^ ((uint64_t)len << 56)) * 0x9e3779b97f4a7c15u;
     }
-    return hash;
+    return mix(hash);
 }
 
-static uint64_t key_hash(const uint8_t *client, const char *id, size_t id_len) {
-    return mix(hash_words(hash_words(id_len, client, CLIENT_ID_SIZE), id, id_len));
+/* ---- the clients ---- */
+
+/* The slot holding the client, or the empty slot where it belongs. */
+static client_counters **client_slot(client_counters **slots, size_t capacity, uint64_t hash, const uint8_t *client) {
+    for (size_t i = (size_t)hash & (capacity - 1);; i = (i + 1) & (capacity - 1)) {
+        if (slots[i] == NULL || (slots[i]->hash == hash && memcmp(slots[i]->client, client, CLIENT_ID_SIZE) == 0)) {
+            return &slots[i];
+        }
+    }
 }
+
+/* The client's counters, created empty the first time; NULL when out of memory. */
+static client_counters *client_counters_of(ts_counter_table *table, const uint8_t *client) {
+    if (table->last != NULL && memcmp(table->last->client, client, CLIENT_ID_SIZE) == 0) {
+        return table->last;
+    }
+    const uint64_t hash = hash_bytes(client, CLIENT_ID_SIZE);
+    client_counters **slot = client_slot(table->clients, table->capacity, hash, client);
+    if (*slot == NULL) {
+        if ((table->used + 1) * 4 > table->capacity * 3) {
+            const size_t capacity = table->capacity * 2;
+            client_counters **clients = calloc(capacity, sizeof *clients);
+            if (clients == NULL) {
+                return NULL;
+            }
+            for (size_t i = 0; i < table->capacity; i++) {
+                if (table->clients[i] != NULL) {
+                    *client_slot(clients, capacity, table->clients[i]->hash, table->clients[i]->client) =
+                        table->clients[i];
+                }
+            }
+            free(table->clients);
+            table->clients = clients;
+            table->capacity = capacity;
+            slot = client_slot(table->clients, table->capacity, hash, client);
+        }
+        client_counters *cc = calloc(1, sizeof *cc);
+        counter_entry *entries = aligned_alloc(ENTRY_SIZE, INITIAL_ENTRIES * sizeof *entries);
+        uint32_t *index = calloc(INITIAL_INDEX, sizeof *index);
+        if (cc == NULL || entries == NULL || index == NULL) {
+            free(cc);
+            free(entries);
+            free(index);
+            return NULL;
+        }
+        memcpy(cc->client, client, CLIENT_ID_SIZE);
+        cc->hash = hash;
+        cc->entries = entries;
+        cc->allocated = INITIAL_ENTRIES;
+        cc->index = index;
+        cc->index_capacity = INITIAL_INDEX;
+        *slot = cc;
+        table->used++;
+    }
+    table->last = *slot;
+    return *slot;
+}
+
+/* ---- one client's counters ---- */
 
 /* The index's slot bits come from the hash's low bits, the tag from its top. */
 static uint32_t tag_of(uint64_t hash) { return (uint32_t)(hash >> (64 - TAG_BITS)) << POSITION_BITS; }
 
-/* The index word holding the key, or the empty word where it belongs. */
-static uint32_t *find_slot(const ts_counter_table *table, uint64_t hash, const uint8_t *client, const char *id,
-                           size_t id_len) {
-    const size_t mask = table->index_capacity - 1;
+/* The index word holding the id, or the empty word where it belongs. */
+static uint32_t *find_slot(const client_counters *cc, uint64_t hash, const char *id, size_t id_len) {
+    const size_t mask = cc->index_capacity - 1;
     for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask) {
-        uint32_t *slot = &table->index[i];
+        uint32_t *slot = &cc->index[i];
         if (*slot == 0) {
             return slot;
         }
         if ((*slot & ~POSITION_MASK) != tag_of(hash)) {
             continue;
         }
-        const counter_entry *entry = &table->entries[(*slot & POSITION_MASK) - 1];
-        if (entry->hash == hash && entry->id_len == id_len && memcmp(entry->client, client, CLIENT_ID_SIZE) == 0 &&
-            memcmp(entry_id(entry), id, id_len) == 0) {
+        const counter_entry *entry = &cc->entries[(*slot & POSITION_MASK) - 1];
+        if (entry->hash == hash && entry->id_len == id_len && memcmp(entry_id(entry), id, id_len) == 0) {
             return slot;
         }
     }
 }
 
 /* Room for one more counter: the array and the index grown as needed. */
-static bool make_room(ts_counter_table *table) {
-    if (table->used >= MAX_COUNTERS) {
+static bool make_room(client_counters *cc) {
+    if (cc->used >= MAX_COUNTERS) {
         return false;
     }
-    if (table->used == table->allocated) {
-        const size_t allocated = table->allocated * 2;
+    if (cc->used == cc->allocated) {
+        const size_t allocated = cc->allocated * 2;
         counter_entry *entries = aligned_alloc(ENTRY_SIZE, allocated * sizeof *entries);
         if (entries == NULL) {
             return false;
         }
-        memcpy(entries, table->entries, table->used * sizeof *entries);
-        free(table->entries);
-        table->entries = entries;
-        table->allocated = allocated;
+        memcpy(entries, cc->entries, cc->used * sizeof *entries);
+        free(cc->entries);
+        cc->entries = entries;
+        cc->allocated = allocated;
     }
-    if ((table->used + 1) * 4 > table->index_capacity * 3) { /* keep the index at most 3/4 full */
-        const size_t capacity = table->index_capacity * 2;
+    if ((cc->used + 1) * 4 > cc->index_capacity * 3) {
+        const size_t capacity = cc->index_capacity * 2;
         uint32_t *index = calloc(capacity, sizeof *index);
         if (index == NULL) {
             return false;
         }
-        for (size_t e = 0; e < table->used; e++) {
-            const uint64_t hash = table->entries[e].hash;
+        for (size_t e = 0; e < cc->used; e++) {
+            const uint64_t hash = cc->entries[e].hash;
             size_t i = (size_t)hash & (capacity - 1);
             while (index[i] != 0) {
                 i = (i + 1) & (capacity - 1);
             }
             index[i] = tag_of(hash) | (uint32_t)(e + 1);
         }
-        free(table->index);
-        table->index = index;
-        table->index_capacity = capacity;
+        free(cc->index);
+        cc->index = index;
+        cc->index_capacity = capacity;
     }
     return true;
 }
@@ -172,16 +243,20 @@ int ts_counter_increment(krpc_call *call, const krpc_value *id, int32_t *count) 
     if (caller != NULL) {
         memcpy(client, caller, CLIENT_ID_SIZE);
     }
+    client_counters *cc = client_counters_of(table, client);
+    if (cc == NULL) {
+        return ts_raise_out_of_memory(call);
+    }
     const char *key = id->u.s.data;
     const size_t key_len = id->u.s.len;
-    const uint64_t hash = key_hash(client, key, key_len);
-    uint32_t *slot = find_slot(table, hash, client, key, key_len);
+    const uint64_t hash = hash_bytes(key, key_len);
+    uint32_t *slot = find_slot(cc, hash, key, key_len);
     if (*slot == 0) {
-        if (key_len > UINT32_MAX || !make_room(table)) {
+        if (key_len > UINT32_MAX || !make_room(cc)) {
             return ts_raise_out_of_memory(call);
         }
-        slot = find_slot(table, hash, client, key, key_len); /* the index may have been rebuilt */
-        counter_entry *entry = &table->entries[table->used];
+        slot = find_slot(cc, hash, key, key_len); /* the index may have been rebuilt */
+        counter_entry *entry = &cc->entries[cc->used];
         char *stored = entry->id.bytes;
         if (key_len > INLINE_ID) {
             stored = malloc(key_len);
@@ -194,13 +269,12 @@ int ts_counter_increment(krpc_call *call, const krpc_value *id, int32_t *count) 
             memcpy(stored, key, key_len);
         }
         entry->hash = hash;
-        memcpy(entry->client, client, CLIENT_ID_SIZE);
         entry->count = 0;
         entry->id_len = (uint32_t)key_len;
-        table->used++;
-        *slot = tag_of(hash) | (uint32_t)table->used;
+        cc->used++;
+        *slot = tag_of(hash) | (uint32_t)cc->used;
     }
-    counter_entry *entry = &table->entries[(*slot & POSITION_MASK) - 1];
+    counter_entry *entry = &cc->entries[(*slot & POSITION_MASK) - 1];
     entry->count = (int32_t)((uint32_t)entry->count + 1u); /* wraps like C# */
     *count = entry->count;
     return KRPC_OK;
