@@ -104,6 +104,7 @@ struct kclient {
     size_t nstreams;
     size_t streams_cap;
     bool stream_removals; /* some stream waits to be removed */
+    size_t update_start, update_len; /* its StreamUpdate in srv->update_buf (stream phase) */
     kclient *prev, *next; /* scheduler ring (RPC connection alive) */
     kclient *all_prev, *all_next; /* every client (for Clients, lookups) */
 };

@@ -7,8 +7,9 @@
  * array of 64-byte elements walked in order; each stream's call, arguments
  * and other cold state are one heap block, prefetched a stream ahead; a value
  * is encoded into one scratch buffer, compared there with the last one (kept
- * inline when small) and copied only when it changed; each client's
- * StreamUpdate is written into one buffer and sent in one write. */
+ * inline when small) and copied only when it changed; every client's
+ * StreamUpdate is written into one buffer, and all are sent at the end of the
+ * phase, one write per client. */
 #include "streams/streams.h"
 
 #include "krpc.pb-c.h"
@@ -704,30 +705,35 @@ static void prefetch_ext(const kstream_ext *x) {
         __builtin_prefetch((const char *)(x + 1) + off);
 }
 
-/* Room for the StreamUpdate's length prefix in front of its first result:
- * the prefix is written right-aligned at the end (no move). */
+/* Room for a StreamUpdate's length prefix in front of its first result:
+ * the prefix is written right-aligned when it is sent (no move). */
 enum { FRAME_ROOM = VARINT_MAX };
 
 /* Each update: per client, one pass over its streams evaluates those due and
- * appends every changed one to a single StreamUpdate, sent in one write;
- * removals are applied before (requested) and after (failed streams,
- * finished events) it. */
+ * appends every changed one to its StreamUpdate; requested removals are
+ * applied before. Then every client's StreamUpdate is sent, one write each,
+ * back to back (a reader woken by the first write is likely still awake for
+ * the next: fewer wakeups and context switches than writes spread between
+ * evaluations), and failed streams and finished events are removed. */
 void streams_phase(krpc_server *srv) {
     uint64_t now = clock_now_ns();
     u64map_free(&srv->shared_results);
     arena_reset(&srv->shared_mem);
-    kbuf *b = &srv->update_buf;
+    kbuf *b = &srv->update_buf; /* every client's StreamUpdate, one after another */
+    b->len = 0;
     kclient *next;
     for (kclient *cl = srv->clients; cl; cl = next) {
-        next = cl->all_next; /* sending may drop cl (it moves to the graveyard) */
+        next = cl->all_next;
+        cl->update_len = 0;
         if (!cl->nstreams)
             continue;
         if (cl->stream_removals)
             remove_marked(srv, cl, false);
         if (!cl->rpc || !cl->stream)
             continue; /* a client whose RPC connection went is no longer evaluated */
+        size_t start = b->len;
         kbuf_reserve(b, FRAME_ROOM);
-        b->len = FRAME_ROOM;
+        b->len += FRAME_ROOM;
         for (size_t i = 0; i < cl->nstreams; i++) {
             kstream *s = &cl->streams[i];
             if (i + PREFETCH_AHEAD * 2 < cl->nstreams)
@@ -752,12 +758,20 @@ void streams_phase(krpc_server *srv) {
             if (s->changed)
                 append_result(b, cl, s);
         }
-        if (b->len > FRAME_ROOM && cl->stream) {
-            size_t n = b->len - FRAME_ROOM;
-            size_t w = varint_size(n);
-            varint_encode(b->data + FRAME_ROOM - w, n);
-            conn_send(cl->stream, b->data + FRAME_ROOM - w, w + n);
+        cl->update_start = start;
+        cl->update_len = b->len - start - FRAME_ROOM;
+        if (!cl->update_len)
+            b->len = start;
+    }
+    for (kclient *cl = srv->clients; cl; cl = next) {
+        next = cl->all_next; /* sending may drop cl (it moves to the graveyard) */
+        if (cl->update_len && cl->stream) {
+            uint8_t *payload = b->data + cl->update_start + FRAME_ROOM;
+            size_t w = varint_size(cl->update_len);
+            varint_encode(payload - w, cl->update_len);
+            conn_send(cl->stream, payload - w, w + cl->update_len);
         }
+        cl->update_len = 0;
         if (cl->stream_removals && cl->stream) {
             remove_marked(srv, cl, true);
             cl->stream_removals = false;
