@@ -14,7 +14,8 @@
  * (TestService.Counter with distinct ids, 100 streams per client, so 10,000
  * streams run across 100 clients), with the server's own time per update
  * spent on streams (KRPC.GetStatus time_per_stream_update) as a fraction of
- * a 60 Hz tick and, beside it, the raw cost of the same number of direct
+ * a 60 Hz tick, the server's CPU time per update (when it started the server)
+ * and, beside it, the raw cost of the same number of direct
  * procedure calls (Benchmark.Call: binding, dispatch and encoding in the
  * server, no I/O) and of the same calls made as RPCs.
  *
