@@ -364,7 +364,7 @@ static int ap_error(krpc_call *call, sc_vessel *v, double *err) {
 
 SC_PROC(sc_ap_get_error) {
     VESSEL_OR_FAIL(v);
-    double err;
+    double err = 0; /* set by ap_error unless it raised; -O3 cannot tell */
     if (ap_error(call, v, &err) != KRPC_OK) {
         return KRPC_ERROR;
     }
@@ -398,7 +398,7 @@ static int ap_wait_resume(krpc_call *call, void *state, krpc_value *result) {
     if (v == NULL) {
         return krpc_raise(call, KRPC_ERR_OBJECT_DESTROYED, "The vessel no longer exists.");
     }
-    double err;
+    double err = 0; /* set by ap_error unless it raised; -O3 cannot tell */
     if (ap_error(call, v, &err) != KRPC_OK) {
         return KRPC_ERROR;
     }

@@ -43,7 +43,7 @@ static int orbit_conic(krpc_call *call, const krpc_value *arg, sc_conic *c) {
 }
 
 #define ORBIT(c)                                         \
-    sc_conic c;                                          \
+    sc_conic c = {0}; /* set unless orbit_conic raised */ \
     if (orbit_conic(call, &args[0], &c) != KRPC_OK) {    \
         return KRPC_ERROR;                               \
     }
