@@ -281,6 +281,29 @@ def make_call(service, procedure, *args, **kw):
     return c
 
 
+def clients_of(c):
+    """KRPC.Clients as (id, name, address) tuples; c is anything with value()."""
+    lst = pb.List()
+    lst.ParseFromString(c.value("KRPC", "get_Clients"))
+    out = []
+    for item in lst.items:
+        t = pb.Tuple()
+        t.ParseFromString(item)
+        n, i = dec_varint(t.items[0])
+        out.append((t.items[0][i:i + n], dec_string(t.items[1]), dec_string(t.items[2])))
+    return out
+
+
+def no_stream_update(c, seconds):
+    """True if c's stream connection receives nothing for the given time."""
+    c.stream.sock.settimeout(seconds)
+    try:
+        c.stream_update()
+        return False
+    except OSError:
+        return True
+
+
 # ---- running ---------------------------------------------------------------
 
 def run_tests():

@@ -3,7 +3,7 @@ server and TestService."""
 import time
 
 from krpctest import (Client, Server, check, dec_sint, dec_string, dec_varint, enc_sint32, enc_string, eq,
-                      make_call, pb, run_tests, test, varint)
+                      make_call, no_stream_update, pb, run_tests, test, varint)
 
 
 def add_stream(c, call, start=True):
@@ -24,14 +24,6 @@ def next_result(c, sid, timeout=3):
                 return r.result
     raise AssertionError("no update for stream %d" % sid)
 
-
-def silent(c, seconds):
-    c.stream.sock.settimeout(seconds)
-    try:
-        c.stream_update()
-        return False
-    except OSError:
-        return True
 
 
 @test
@@ -78,10 +70,10 @@ def counter_sends_every_update_and_constants_once():
             except OSError:
                 break
             check(all(r.id != sid for r in up.results) or len(up.results) == 1, "late update")
-        check(silent(c, 0.3), "no updates after RemoveStream")
+        check(no_stream_update(c, 0.3), "no updates after RemoveStream")
         const = add_stream(c, make_call("TestService", "StructDefault"))
         next_result(c, const)
-        check(silent(c, 0.4), "a constant value is sent once")
+        check(no_stream_update(c, 0.4), "a constant value is sent once")
 
 
 @test
@@ -89,7 +81,7 @@ def unstarted_stream_sends_nothing_until_started():
     with Server() as srv:
         c = Client(srv, stream=True)
         sid = add_stream(c, make_call("TestService", "Int32ToString", enc_sint32(5)), start=False)
-        check(silent(c, 0.3), "nothing before StartStream")
+        check(no_stream_update(c, 0.3), "nothing before StartStream")
         c.value("KRPC", "StartStream", varint(sid))
         eq(dec_string(next_result(c, sid).value), "5", "value after StartStream")
         # the same call again gives the same id, and StartStream re-sends the value
@@ -124,7 +116,7 @@ def failing_stream_sends_its_error_once_and_is_removed():
         r = next_result(c, sid)
         eq((r.error.service, r.error.name, r.error.description), ("KRPC", "ArgumentException", "Invalid argument"),
            "error")
-        check(silent(c, 0.3), "sent once")
+        check(no_stream_update(c, 0.3), "sent once")
         eq(c_status(c).stream_rpcs, before, "removed")
         r = c.call("KRPC", "StartStream", varint(sid))
         eq(r.error.description, "Stream does not exist with this id", "gone")
@@ -262,7 +254,7 @@ def events_from_plugin_timer_and_condition():
         ev.ParseFromString(raw)
         c.value("KRPC", "StartStream", varint(ev.stream.id))
         eq(next_result(c, ev.stream.id).value, b"\x01", "condition event fires")
-        check(silent(c, 0.3), "then nothing (removed)")
+        check(no_stream_update(c, 0.3), "then nothing (removed)")
 
 
 @test

@@ -17,8 +17,8 @@ import time
 import tty
 
 import krpctest
-from krpctest import (check, dec_string, dec_varint, enc_sint32, enc_string, eq, make_call, pb, run_tests,
-                      test, varint)
+from krpctest import (check, clients_of, dec_string, dec_varint, enc_sint32, enc_string, eq, make_call, pb,
+                      run_tests, test, varint)
 
 WRONG_TYPE_RPC = ("Connection request was for the stream server, but this is the rpc server. "
                   "Did you connect to the wrong port number or socket path?")
@@ -289,17 +289,6 @@ class FramedClient(ClientBase):
 
 
 # ---- the behaviour every transport shares ------------------------------------
-
-def clients_of(c):
-    lst = pb.List()
-    lst.ParseFromString(c.value("KRPC", "get_Clients"))
-    out = []
-    for item in lst.items:
-        t = pb.Tuple()
-        t.ParseFromString(item)
-        n, i = dec_varint(t.items[0])
-        out.append((t.items[0][i:i + n], dec_string(t.items[1]), dec_string(t.items[2])))
-    return out
 
 
 def wait_until(fn, what, timeout=5):

@@ -15,7 +15,7 @@ import struct
 import time
 
 from krpctest import (Client, Conn, CheckFailed, Server, check, dec_string, dec_varint, enc_sint32,
-                      enc_string, eq, make_call, pb, run_tests, test, varint)
+                      enc_string, eq, make_call, no_stream_update, pb, run_tests, test, varint)
 import krpctest
 
 
@@ -1666,14 +1666,6 @@ def results_of(c, sid, n, timeout=5):
     return out
 
 
-def no_update_for(c, seconds):
-    c.stream.sock.settimeout(seconds)
-    try:
-        c.stream_update()
-        return False
-    except OSError:
-        return True
-
 
 @test
 def service_event_removing_itself_ends_with_stream_removed_for_v07():
@@ -1690,7 +1682,7 @@ def service_event_removing_itself_ends_with_stream_removed_for_v07():
             last = rs[firings]
             check(last.HasField("error"), "%s: last result is an error" % proc_name)
             eq((last.error.service, last.error.name), ("KRPC", "StreamRemovedException"), proc_name)
-            check(no_update_for(new, 0.3), "%s: nothing after the error (removed)" % proc_name)
+            check(no_stream_update(new, 0.3), "%s: nothing after the error (removed)" % proc_name)
             # the id has ended: managing it does nothing
             new.value("KRPC", "RemoveStream", varint(ev.stream.id))
             # pre-0.7: the firings, then silence, as before 0.7
@@ -1698,7 +1690,7 @@ def service_event_removing_itself_ends_with_stream_removed_for_v07():
             old.value("KRPC", "StartStream", varint(ev.stream.id))
             rs = results_of(old, ev.stream.id, firings)
             check(all(not r.HasField("error") and r.value == b"\x01" for r in rs), "old client: firings")
-            check(no_update_for(old, 0.3), "%s: old client: no error result" % proc_name)
+            check(no_stream_update(old, 0.3), "%s: old client: no error result" % proc_name)
         new.close(), old.close()
 
 

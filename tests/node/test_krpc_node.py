@@ -20,7 +20,7 @@ import time
 import types
 
 import krpctest
-from krpctest import Client, check, dec_string, dec_varint, eq, pb
+from krpctest import Client, check, clients_of, eq, pb
 
 KRPC_NODE_VERSION = "4.0.2"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -89,17 +89,6 @@ def endpoints(output):
                 eps[-1][k] = v
     return eps
 
-
-def clients_of(c):
-    lst = pb.List()
-    lst.ParseFromString(c.value("KRPC", "get_Clients"))
-    out = []
-    for item in lst.items:
-        t = pb.Tuple()
-        t.ParseFromString(item)
-        n, i = dec_varint(t.items[0])
-        out.append((t.items[0][i:i + n], dec_string(t.items[1]), dec_string(t.items[2])))
-    return out
 
 
 class Lines:

@@ -12,7 +12,6 @@
 #include "rpc/objects.h"
 #include "util/buf.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +23,6 @@ typedef struct dumper {
 } dumper;
 
 static void put(dumper *d, const char *s) { kbuf_append(&d->out, s, strlen(s)); }
-
-static void putf(dumper *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(dumper *d, const char *fmt, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        kbuf_append(&d->out, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
 
 static size_t var_id(dumper *d, const fnode *n) {
     for (size_t i = 0; i < d->nids; i++)
@@ -50,7 +38,9 @@ static size_t var_id(dumper *d, const fnode *n) {
     return d->nids++;
 }
 
-static void put_var(dumper *d, const fnode *n) { putf(d, "%s#%zu", n->name ? n->name : "var", var_id(d, n)); }
+static void put_var(dumper *d, const fnode *n) {
+    kbuf_appendf(&d->out, "%s#%zu", n->name ? n->name : "var", var_id(d, n));
+}
 
 /* The shortest text that reads back as the same double (the reference
  * prints round-trip, invariant culture). */
@@ -78,10 +68,10 @@ static void put_constant(dumper *d, const ftype *t, fval v) {
     switch (t->code) {
     case FT_DOUBLE: put_double(d, v.v.d, false); break;
     case FT_FLOAT: put_double(d, v.v.f, true); break;
-    case FT_INT: putf(d, "%d", (int)v.v.i); break;
-    case FT_LONG: putf(d, "%lld", (long long)v.v.l); break;
-    case FT_UINT: putf(d, "%u", (unsigned)v.v.u); break;
-    case FT_ULONG: putf(d, "%llu", (unsigned long long)v.v.ul); break;
+    case FT_INT: kbuf_appendf(&d->out, "%d", (int)v.v.i); break;
+    case FT_LONG: kbuf_appendf(&d->out, "%lld", (long long)v.v.l); break;
+    case FT_UINT: kbuf_appendf(&d->out, "%u", (unsigned)v.v.u); break;
+    case FT_ULONG: kbuf_appendf(&d->out, "%llu", (unsigned long long)v.v.ul); break;
     case FT_BOOL: put(d, v.v.b ? "true" : "false"); break;
     case FT_STRING: {
         put(d, "\"");
@@ -95,20 +85,20 @@ static void put_constant(dumper *d, const ftype *t, fval v) {
     case FT_BYTES:
         put(d, "0x");
         for (size_t i = 0; i < v.v.h->len; i++)
-            putf(d, "%02X", (unsigned char)v.v.h->s[i]);
+            kbuf_appendf(&d->out, "%02X", (unsigned char)v.v.h->s[i]);
         break;
     case FT_ENUM: {
         const kenum *e = t->kt->enm;
         for (size_t i = 0; i < e->nvalues; i++)
             if (e->values[i].value == v.v.e) {
-                putf(d, "%s.%s", e->name, e->values[i].name);
+                kbuf_appendf(&d->out, "%s.%s", e->name, e->values[i].name);
                 return;
             }
-        putf(d, "%s.%d", e->name, (int)v.v.e);
+        kbuf_appendf(&d->out, "%s.%d", e->name, (int)v.v.e);
         break;
     }
-    case FT_CLASS: putf(d, "<%s.%s>", v.v.obj.cls->svc->name, v.v.obj.cls->name); break;
-    default: putf(d, "<%s>", t->name); break;
+    case FT_CLASS: kbuf_appendf(&d->out, "<%s.%s>", v.v.obj.cls->svc->name, v.v.obj.cls->name); break;
+    default: kbuf_appendf(&d->out, "<%s>", t->name); break;
     }
 }
 
@@ -185,22 +175,22 @@ static void dump_kids(dumper *d, const fnode *n, unsigned depth) {
 static void dump_node(dumper *d, const fnode *n, unsigned depth) {
     for (unsigned i = 0; i < depth; i++)
         put(d, "  ");
-    putf(d, "%s<%s>", kind_name(n), n->type ? n->type->name : "void");
+    kbuf_appendf(&d->out, "%s<%s>", kind_name(n), n->type ? n->type->name : "void");
     switch (n->op) {
     case FO_CONST:
         put(d, " ");
         put_constant(d, n->type, n->k);
         break;
-    case FO_CALL: putf(d, " %s", n->call.proc ? n->call.proc->fullname : "?"); break;
+    case FO_CALL: kbuf_appendf(&d->out, " %s", n->call.proc ? n->call.proc->fullname : "?"); break;
     case FO_PARAM:
     case FO_VAR:
     case FO_STATE: put(d, " "), put_var(d, n); break;
     case FO_FIELD: {
         const ftype *of = n->n ? n->kid[0]->type : NULL;
         if (of && of->code == FT_STRUCT && n->index >= 0 && (size_t)n->index < of->kt->st->nfields)
-            putf(d, " %s", of->kt->st->fields[n->index].name);
+            kbuf_appendf(&d->out, " %s", of->kt->st->fields[n->index].name);
         else
-            putf(d, " Item%lld", (long long)n->index + 1);
+            kbuf_appendf(&d->out, " Item%lld", (long long)n->index + 1);
         break;
     }
     case FO_BLOCK:
@@ -214,12 +204,12 @@ static void dump_node(dumper *d, const fnode *n, unsigned depth) {
             put(d, ")");
         }
         break;
-    case FO_THROW: putf(d, " %s.%s", n->name ? n->name : "", n->name2 ? n->name2 : ""); break;
+    case FO_THROW: kbuf_appendf(&d->out, " %s.%s", n->name ? n->name : "", n->name2 ? n->name2 : ""); break;
     case FO_TRY:
         if (n->catch_all)
             put(d, " catch all");
         else if (n->name)
-            putf(d, " catch %s.%s", n->name, n->name2 ? n->name2 : "");
+            kbuf_appendf(&d->out, " catch %s.%s", n->name, n->name2 ? n->name2 : "");
         break;
     default: break;
     }

@@ -11,7 +11,6 @@
 #include "util/buf.h"
 
 #include <libwebsockets.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,17 +70,6 @@ static void json_string(kbuf *b, const char *s) {
     kbuf_append(b, "\"", 1);
 }
 
-static void appendf(kbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void appendf(kbuf *b, const char *fmt, ...) {
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        kbuf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
 static void hex_id(const uint8_t *id, char out[2 * KRPC_CLIENT_ID_LEN + 1]) {
     for (int i = 0; i < KRPC_CLIENT_ID_LEN; i++)
         sprintf(out + 2 * i, "%02x", id[i]);
@@ -110,9 +98,9 @@ static void channel_text(const kendpoint *ep, int role, char *out, size_t len) {
 
 static void status_json(krpc_server *srv, kbuf *b) {
     const kstatus *s = &srv->status;
-    appendf(b, "{\"version\":");
+    kbuf_appendf(b, "{\"version\":");
     json_string(b, srv->cfg.version);
-    appendf(b,
+    kbuf_appendf(b,
             ",\"updates\":%llu,\"rpcs_executed\":%llu,\"rpc_rate\":%.3f,\"bytes_read\":%llu,"
             "\"bytes_written\":%llu,\"bytes_read_rate\":%.3f,\"bytes_written_rate\":%.3f,"
             "\"time_per_rpc_update\":%.9f,\"time_per_stream_update\":%.9f,\"streams\":%zu,"
@@ -126,38 +114,38 @@ static void status_json(krpc_server *srv, kbuf *b) {
         char rpc[128], stream[128];
         channel_text(ep, ROLE_RPC, rpc, sizeof rpc);
         channel_text(ep, ROLE_STREAM, stream, sizeof stream);
-        appendf(b, "%s{\"protocol\":", i ? "," : "");
+        kbuf_appendf(b, "%s{\"protocol\":", i ? "," : "");
         json_string(b, protocol_name(ep));
-        appendf(b, ",\"address\":");
+        kbuf_appendf(b, ",\"address\":");
         json_string(b, ep->address ? ep->address : "");
-        appendf(b, ",\"rpc\":");
+        kbuf_appendf(b, ",\"rpc\":");
         json_string(b, rpc);
-        appendf(b, ",\"stream\":");
+        kbuf_appendf(b, ",\"stream\":");
         json_string(b, stream);
-        appendf(b, "}");
+        kbuf_appendf(b, "}");
     }
-    appendf(b, "],\"clients\":[");
+    kbuf_appendf(b, "],\"clients\":[");
     bool first = true;
     for (kclient *c = srv->clients; c; c = c->all_next) {
         if (!c->rpc)
             continue;
         char id[2 * KRPC_CLIENT_ID_LEN + 1];
         hex_id(c->id, id);
-        appendf(b, "%s{\"id\":\"%s\",\"name\":", first ? "" : ",", id);
+        kbuf_appendf(b, "%s{\"id\":\"%s\",\"name\":", first ? "" : ",", id);
         json_string(b, c->name);
-        appendf(b, ",\"address\":");
+        kbuf_appendf(b, ",\"address\":");
         json_string(b, c->address);
-        appendf(b, ",\"transport\":");
+        kbuf_appendf(b, ",\"transport\":");
         json_string(b, protocol_name(c->ep));
-        appendf(b, ",\"rpcs\":%llu,\"rpc_rate\":%.3f,\"streams\":%zu,\"stream_connected\":%s}",
+        kbuf_appendf(b, ",\"rpcs\":%llu,\"rpc_rate\":%.3f,\"streams\":%zu,\"stream_connected\":%s}",
                 (unsigned long long)c->rpcs, c->rpc_rate, c->nstreams, c->stream ? "true" : "false");
         first = false;
     }
-    appendf(b, "]}\n");
+    kbuf_appendf(b, "]}\n");
 }
 
 static void metric(kbuf *b, const char *name, const char *type, const char *help, double v) {
-    appendf(b, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, v);
+    kbuf_appendf(b, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, v);
 }
 
 static void prometheus(krpc_server *srv, kbuf *b) {
@@ -175,14 +163,14 @@ static void prometheus(krpc_server *srv, kbuf *b) {
            s->time_per_rpc_update);
     metric(b, "krpc_time_per_stream_update_seconds", "gauge", "Time in the stream phase per update, smoothed.",
            s->time_per_stream_update);
-    appendf(b, "# HELP krpc_client_rpcs_total Requests executed per client.\n"
+    kbuf_appendf(b, "# HELP krpc_client_rpcs_total Requests executed per client.\n"
                "# TYPE krpc_client_rpcs_total counter\n");
     for (kclient *c = srv->clients; c; c = c->all_next) {
         if (!c->rpc)
             continue;
         char id[2 * KRPC_CLIENT_ID_LEN + 1];
         hex_id(c->id, id);
-        appendf(b, "krpc_client_rpcs_total{id=\"%s\",name=\"", id);
+        kbuf_appendf(b, "krpc_client_rpcs_total{id=\"%s\",name=\"", id);
         for (const char *p = c->name; *p; p++) {
             if (*p == '"' || *p == '\\')
                 kbuf_append(b, "\\", 1);
@@ -191,7 +179,7 @@ static void prometheus(krpc_server *srv, kbuf *b) {
             else
                 kbuf_append(b, p, 1);
         }
-        appendf(b, "\"} %llu\n", (unsigned long long)c->rpcs);
+        kbuf_appendf(b, "\"} %llu\n", (unsigned long long)c->rpcs);
     }
 }
 

@@ -2,6 +2,8 @@
 
 #include "varint.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,21 @@ void kbuf_append(kbuf *b, const void *data, size_t n) {
     kbuf_reserve(b, n);
     memcpy(b->data + b->len, data, n);
     b->len += n;
+}
+
+void kbuf_appendf(kbuf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char probe[1];
+    int n = vsnprintf(probe, sizeof probe, fmt, ap);
+    va_end(ap);
+    if (n <= 0)
+        return;
+    kbuf_reserve(b, (size_t)n + 1); /* vsnprintf writes the NUL too */
+    va_start(ap, fmt);
+    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
 }
 
 void kbuf_varint(kbuf *b, uint64_t v) {

@@ -14,6 +14,8 @@ typedef struct kbuf {
 void kbuf_reserve(kbuf *b, size_t extra);
 void kbuf_append(kbuf *b, const void *data, size_t n);
 void kbuf_varint(kbuf *b, uint64_t v);
+/* printf onto the end of the buffer (no truncation). */
+void kbuf_appendf(kbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Drop the first n bytes. */
 void kbuf_consume(kbuf *b, size_t n);
 void kbuf_free(kbuf *b);
