@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-static void respond_version(kconn *c, Krpc__Schema__ConnectionResponse__Status status, const char *message,
-                            const uint8_t *id, uint32_t version) {
+size_t handshake_encode_response(uint8_t *buf, size_t cap, Krpc__Schema__ConnectionResponse__Status status,
+                                 const char *message, const uint8_t *id, uint32_t version) {
     Krpc__Schema__ConnectionResponse r;
     krpc__schema__connection_response__init(&r);
     r.status = status;
@@ -21,13 +21,20 @@ static void respond_version(kconn *c, Krpc__Schema__ConnectionResponse__Status s
         r.client_identifier.data = (uint8_t *)id;
         r.client_identifier.len = KRPC_CLIENT_ID_LEN;
     }
-    uint8_t buf[512];
     size_t n = krpc__schema__connection_response__get_packed_size(&r);
-    if (n + VARINT_MAX > sizeof buf)
-        return;
+    if (n + VARINT_MAX > cap)
+        return 0;
     size_t h = varint_encode(buf, n);
     krpc__schema__connection_response__pack(&r, buf + h);
-    conn_send(c, buf, h + n);
+    return h + n;
+}
+
+static void respond_version(kconn *c, Krpc__Schema__ConnectionResponse__Status status, const char *message,
+                            const uint8_t *id, uint32_t version) {
+    uint8_t buf[512];
+    size_t n = handshake_encode_response(buf, sizeof buf, status, message, id, version);
+    if (n)
+        conn_send(c, buf, n);
 }
 
 static void respond(kconn *c, Krpc__Schema__ConnectionResponse__Status status, const char *message,

@@ -6,6 +6,11 @@
 #include "core/server_internal.h"
 #include "krpc.pb-c.h"
 
+/* A length-prefixed ConnectionResponse in buf (TCP, local socket and the
+ * bare one of serial); 0 if it would not fit in cap. version 0 (pre-0.7) is
+ * not written. */
+size_t handshake_encode_response(uint8_t *buf, size_t cap, Krpc__Schema__ConnectionResponse__Status status,
+                                 const char *message, const uint8_t *id, uint32_t version);
 /* Bytes arrived on a connection still in its handshake. */
 void handshake_input(kconn *c);
 /* The protocol generation a ConnectionRequest asks for (core/protocol.h), or

@@ -279,23 +279,12 @@ static void port_write(kserial *p, const uint8_t *const *parts, const size_t *le
 
 static void send_connection_response(kserial *p, Krpc__Schema__ConnectionResponse__Status status,
                                      const char *message, const uint8_t *id, uint32_t version) {
-    Krpc__Schema__ConnectionResponse r;
-    krpc__schema__connection_response__init(&r);
-    r.status = status;
-    r.protocol_version = version; /* 0 (pre-0.7) is not written */
-    r.message = (char *)(message ? message : "");
-    if (id) {
-        r.client_identifier.data = (uint8_t *)id;
-        r.client_identifier.len = KRPC_CLIENT_ID_LEN;
-    }
     uint8_t buf[512];
-    size_t n = krpc__schema__connection_response__get_packed_size(&r);
-    if (n + VARINT_MAX > sizeof buf)
+    size_t n = handshake_encode_response(buf, sizeof buf, status, message, id, version);
+    if (!n)
         return;
-    size_t h = varint_encode(buf, n);
-    krpc__schema__connection_response__pack(&r, buf + h);
     const uint8_t *parts[] = {buf};
-    size_t lens[] = {h + n};
+    size_t lens[] = {n};
     port_write(p, parts, lens, 1);
 }
 
