@@ -930,6 +930,31 @@ def websocket_behaviour():
 
 
 @test
+def websocket_upgrade_whose_end_is_split_across_reads():
+    """The end of the upgrade request (CRLF CRLF) arriving in two reads, cut at
+    each place, is still found (the server resumes its search where it left
+    off, F10 in tests/fuzz/README.md). A full upgrade on a second connection
+    between the two parts makes the server read the first part on its own."""
+    with ws_server() as srv:
+        port = int(srv.ep()["rpc_port"])
+        req = ("GET /?name=split HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
+               % WS_KEY).encode()
+        for cut in (1, 2, 3):
+            s = tcp_socket(port)
+            s.sendall(req[:-cut])
+            eq(WsConn(port).status, 101, "the other connection's upgrade")
+            s.sendall(req[-cut:])
+            reply = b""
+            while b"\r\n\r\n" not in reply:
+                chunk = s.recv(4096)
+                check(chunk, "an answer when the last %d bytes come apart" % cut)
+                reply += chunk
+            check(reply.startswith(b"HTTP/1.1 101"), "101 with the last %d bytes apart: %r" % (cut, reply[:40]))
+            s.close()
+
+
+@test
 def websocket_handshake_rules():
     with ws_server("--handshake-timeout", "500") as srv:
         port, sport = int(srv.ep()["rpc_port"]), int(srv.ep()["stream_port"])

@@ -42,6 +42,7 @@ enum {
 
 typedef struct kws {
     kbuf raw;   /* bytes read, not yet parsed */
+    size_t http_scanned; /* upgrade request: bytes already searched for its end */
     bool echo;  /* websockets-echo: the RPC channel echoes messages */
     bool done;  /* a Close was sent or the connection is going: ignore the rest */
     /* the frame being read */
@@ -269,12 +270,11 @@ static void http_input(kconn *c) {
     kws *ws = c->ws;
     kbuf *raw = &ws->raw;
     const char *text = (const char *)raw->data;
-    const char *end = NULL;
-    for (size_t i = 0; i + 3 < raw->len; i++)
-        if (!memcmp(text + i, "\r\n\r\n", 4)) {
-            end = text + i;
-            break;
-        }
+    /* Resume where the last read's search stopped (3 bytes back, for an end
+     * split across reads): a request sent a byte at a time stays linear. */
+    size_t from = ws->http_scanned > 3 ? ws->http_scanned - 3 : 0;
+    const char *end = raw->len > from ? memmem(text + from, raw->len - from, "\r\n\r\n", 4) : NULL;
+    ws->http_scanned = raw->len;
     if (!end) {
         if (raw->len > MAX_HTTP_REQUEST)
             http_reply(c, "400 Bad Request", NULL, NULL);
@@ -419,6 +419,7 @@ static void http_input(kconn *c) {
     /* frames sent right behind the request are kept (the reference answers
      * 400; clients wait for the 101 anyway) */
     kbuf_consume(raw, head_len);
+    ws->http_scanned = 0;
     frames_input(c);
 }
 
