@@ -22,12 +22,10 @@ static int raisef(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) _
 
 static int raisef(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) {
     kcallctx *c = ctx_of(call);
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    kerror_vkind(c->err, c->a, kind, fmt, ap);
     va_end(ap);
-    kerror_kind(c->err, c->a, kind, "%s", buf);
     return KRPC_ERROR;
 }
 

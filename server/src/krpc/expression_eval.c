@@ -28,12 +28,10 @@
 static int fail(xeval *ev, krpc_error_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int fail(xeval *ev, krpc_error_kind kind, const char *fmt, ...) {
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    kerror_vkind(ev->err, ev->a, kind, fmt, ap);
     va_end(ap);
-    kerror_kind(ev->err, ev->a, kind, "%s", buf);
     return -1;
 }
 

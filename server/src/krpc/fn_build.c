@@ -17,12 +17,10 @@ static fnstate *FS(krpc_call *call) { return fn_state(ctx_of(call)->srv); }
 static int fail(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) {
     kcallctx *c = ctx_of(call);
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    kerror_vkind(c->err, c->a, kind, fmt, ap);
     va_end(ap);
-    kerror_kind(c->err, c->a, kind, "%s", buf);
     return KRPC_ERROR;
 }
 

@@ -27,12 +27,10 @@ static int ev(feval *e, const fnode *n, fenv *env, fval *out);
 
 static int fail(feval *e, krpc_error_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(feval *e, krpc_error_kind kind, const char *fmt, ...) {
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    kerror_vkind(e->err, e->a, kind, fmt, ap);
     va_end(ap);
-    kerror_kind(e->err, e->a, kind, "%s", buf);
     return FS_ERROR;
 }
 

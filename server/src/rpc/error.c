@@ -46,12 +46,16 @@ void kerror_set(kerror *e, arena *a, const char *service, const char *name, cons
     va_end(ap);
 }
 
-void kerror_kind(kerror *e, arena *a, krpc_error_kind kind, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
+void kerror_vkind(kerror *e, arena *a, krpc_error_kind kind, const char *fmt, va_list ap) {
     const char *name = error_kind_name(kind);
     vset(e, a, *name ? "KRPC" : "", name, fmt, ap);
     e->kind = (int)kind;
+}
+
+void kerror_kind(kerror *e, arena *a, krpc_error_kind kind, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    kerror_vkind(e, a, kind, fmt, ap);
     va_end(ap);
 }
 

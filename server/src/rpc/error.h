@@ -2,6 +2,8 @@
 #ifndef KRPC_ERROR_H
 #define KRPC_ERROR_H
 
+#include <stdarg.h>
+
 #include "core/protocol.h"
 #include "krpc/plugin.h"
 #include "util/arena.h"
@@ -25,6 +27,8 @@ void kerror_set(kerror *e, arena *a, const char *service, const char *name, cons
 /* An error of one of the standard kinds (KRPC.ArgumentException, ...). */
 void kerror_kind(kerror *e, arena *a, krpc_error_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+void kerror_vkind(kerror *e, arena *a, krpc_error_kind kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 const char *error_kind_name(krpc_error_kind kind);
 
 /* The protobuf reader's text for truncated or malformed input, as the
