@@ -335,21 +335,31 @@ def shared_calls_are_evaluated_once_per_update():
         for c in clients:
             ids[c] = (add_stream(c, make_call("SharedService", "SharedValue")),
                       add_stream(c, make_call("SharedService", "SeparateValue")))
-        # let a few updates pass, then compare what every client received
-        seen = {c: [] for c in clients}
-        for _ in range(5):
-            for c in clients:
+        # The streams started at different updates; from a value every client
+        # has yet to pass, each must receive every value, the same ones.
+        seen = {c: [dec_sint(next_result(c, ids[c][0]).value)] for c in clients}
+        target = max(v[0] for v in seen.values()) + 2
+        for c in clients:
+            while seen[c][-1] < target:
                 seen[c].append(dec_sint(next_result(c, ids[c][0]).value))
-        for c in clients[1:]:
-            eq(seen[c][-3:], seen[clients[0]][-3:], "every client gets the same shared values")
-        t = pb.Tuple()
-        t.ParseFromString(clients[0].value("SharedService", "Evaluations"))
-        shared, separate = dec_sint(t.items[0]), dec_sint(t.items[1])
+            eq(seen[c][-1], target, "every client gets the same shared values: %r" % seen[c])
+        # every stream is running now: over the next updates, the separate
+        # procedure runs once per stream (4), the shared one once per update
+        def evaluations():
+            t = pb.Tuple()
+            t.ParseFromString(clients[0].value("SharedService", "Evaluations"))
+            return dec_sint(t.items[0]), dec_sint(t.items[1])
+        shared0, separate0 = evaluations()
+        for _ in range(8):
+            seen[clients[0]].append(dec_sint(next_result(clients[0], ids[clients[0]][0]).value))
+        shared1, separate1 = evaluations()
+        shared, separate = shared1 - shared0, separate1 - separate0
+        check(shared >= 5, "shared evaluations over 8 updates: %d" % shared)
         check(separate >= 3 * shared, "separate streams run once per stream (%d) vs shared once per update (%d)"
               % (separate, shared))
         # consecutive shared values differ by one: one evaluation per update
-        vals = seen[clients[0]]
-        eq([b - a for a, b in zip(vals, vals[1:])], [1] * (len(vals) - 1), "one evaluation per update")
+        for vals in seen.values():
+            eq([b - a for a, b in zip(vals, vals[1:])], [1] * (len(vals) - 1), "one evaluation per update")
 
 
 if __name__ == "__main__":
