@@ -347,5 +347,9 @@ typedef struct kcallctx {
     void *rstate;
     void (*rfree)(void *);
 } kcallctx;
+/* Raise a standard-kind error from inside a call (printf-style; the
+ * server's own services, where the plugin API's krpc_raise takes a plain
+ * message). Returns KRPC_ERROR. */
+int call_failf(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -18,17 +18,6 @@
 
 static kcallctx *ctx_of(krpc_call *call) { return (kcallctx *)call; }
 
-static int raisef(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int raisef(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) {
-    kcallctx *c = ctx_of(call);
-    va_list ap;
-    va_start(ap, fmt);
-    kerror_vkind(c->err, c->a, kind, fmt, ap);
-    va_end(ap);
-    return KRPC_ERROR;
-}
-
 static void *xcalloc(size_t n) {
     void *p = calloc(1, n ? n : 1);
     if (!p)
@@ -78,7 +67,7 @@ static xnode *node_new(krpc_call *call, xop op, xtype *type, xnode *const *kids,
             depth = kids[i]->depth;
     if (depth + 1 > XEXPR_MAX_DEPTH) {
         xtype_unref(type);
-        raisef(call, KRPC_ERR_INVALID_OPERATION, "The expression is nested too deeply (more than %d levels)",
+        call_failf(call, KRPC_ERR_INVALID_OPERATION, "The expression is nested too deeply (more than %d levels)",
                XEXPR_MAX_DEPTH);
         return NULL;
     }
@@ -318,7 +307,7 @@ static bool coercion_ok(const xtype *from, const xtype *to) {
 }
 
 static int no_coercion(krpc_call *call, const xtype *from, const xtype *to) {
-    return raisef(call, KRPC_ERR_INVALID_OPERATION, "No coercion operator is defined between types '%s' and '%s'.",
+    return call_failf(call, KRPC_ERR_INVALID_OPERATION, "No coercion operator is defined between types '%s' and '%s'.",
                   from->name, to->name);
 }
 
@@ -373,7 +362,7 @@ static int binary(krpc_call *call, const krpc_value *args, krpc_value *result, x
         break;
     }
     if (!ok)
-        return raisef(call, KRPC_ERR_INVALID_OPERATION, "The binary operator %s is not defined for the types '%s' and '%s'.",
+        return call_failf(call, KRPC_ERR_INVALID_OPERATION, "The binary operator %s is not defined for the types '%s' and '%s'.",
                       op_name(op), ta->name, tb->name);
     if (op == XO_EQ || op == XO_NE || op == XO_GT || op == XO_GE || op == XO_LT || op == XO_LE)
         rt = xtype_scalar(XK_BOOL);
@@ -412,7 +401,7 @@ static int build_not(krpc_call *call, const krpc_value *args, krpc_value *result
     if (!a)
         return KRPC_ERROR;
     if (!xtype_is_int_or_bool(a->type))
-        return raisef(call, KRPC_ERR_INVALID_OPERATION, "The unary operator Not is not defined for the type '%s'.",
+        return call_failf(call, KRPC_ERR_INVALID_OPERATION, "The unary operator Not is not defined for the type '%s'.",
                       a->type->name);
     return node_result(node_new(call, XO_NOT, xtype_ref(a->type), &a, 1), result);
 }
@@ -460,7 +449,7 @@ static int build_function(krpc_call *call, const krpc_value *args, krpc_value *r
         }
         for (size_t j = 0; j < i; j++)
             if (params[j] == params[i])
-                return raisef(call, KRPC_ERR_ARGUMENT,
+                return call_failf(call, KRPC_ERR_ARGUMENT,
                               "Found duplicate parameter '%s'. Each ParameterExpression in the list must be a "
                               "unique object. (Parameter 'parameters[%zu]')",
                               params[i]->name, i);
@@ -502,7 +491,7 @@ static int build_invoke(krpc_call *call, const krpc_value *args, krpc_value *res
             return KRPC_ERROR;
     if (f->op != XO_FUNC) {
         if (f->type->kind != XK_FUNC)
-            return raisef(call, KRPC_ERR_ARGUMENT, "Expression of type '%s' cannot be invoked (Parameter 'expression')",
+            return call_failf(call, KRPC_ERR_ARGUMENT, "Expression of type '%s' cannot be invoked (Parameter 'expression')",
                           f->type->name);
         kerror_set(c->err, c->a, "", "",
                    "Unable to cast object of type '%s' to type 'System.Linq.Expressions.LambdaExpression'.",
@@ -524,7 +513,7 @@ static int build_invoke(krpc_call *call, const krpc_value *args, krpc_value *res
             return KRPC_ERROR;
         }
         if (!xtype_eq(a->type, p->type))
-            return raisef(call, KRPC_ERR_ARGUMENT,
+            return call_failf(call, KRPC_ERR_ARGUMENT,
                           "Expression of type '%s' cannot be used for parameter of type '%s' of method '%s' "
                           "(Parameter 'arg%zu')",
                           a->type->name, p->type->name, invoke_signature(call, f->type), i);
@@ -542,7 +531,7 @@ static int build_tuple(krpc_call *call, const krpc_value *args, krpc_value *resu
     if (!items)
         return KRPC_ERROR;
     if (n < 1 || n > 8)
-        return raisef(call, KRPC_ERR_ARGUMENT, "A tuple must have between 1 and 8 elements, got %zu", n);
+        return call_failf(call, KRPC_ERR_ARGUMENT, "A tuple must have between 1 and 8 elements, got %zu", n);
     xtype **sub = krpc_alloc(call, n * sizeof *sub);
     for (size_t i = 0; i < n; i++)
         sub[i] = xtype_ref(items[i]->type);
@@ -557,7 +546,7 @@ static const xtype *same_type(krpc_call *call, xnode *const *items, size_t n) {
     }
     for (size_t i = 1; i < n; i++)
         if (!xtype_eq(items[i]->type, items[0]->type)) {
-            raisef(call, KRPC_ERR_INVALID_OPERATION,
+            call_failf(call, KRPC_ERR_INVALID_OPERATION,
                    "An expression of type '%s' cannot be used to initialize an array of type '%s'",
                    items[i]->type->name, items[0]->type->name);
             return NULL;
@@ -609,7 +598,7 @@ static int build_dictionary(krpc_call *call, const krpc_value *args, krpc_value 
 /* ---- LINQ-style members ------------------------------------------------ */
 
 static int no_generic_method(krpc_call *call, const char *method) {
-    return raisef(call, KRPC_ERR_INVALID_OPERATION,
+    return call_failf(call, KRPC_ERR_INVALID_OPERATION,
                   "No generic method '%s' on type 'System.Linq.Enumerable' is compatible with the supplied "
                   "type arguments and arguments. No type arguments should be provided if the method is "
                   "non-generic. ",
@@ -688,14 +677,14 @@ static int build_get(krpc_call *call, const krpc_value *args, krpc_value *result
         return KRPC_ERROR;
     const xtype *t = a->type, *it = idx->type;
     if (t->nullable || (t->kind != XK_TUPLE && t->kind != XK_LIST && t->kind != XK_DICT))
-        return raisef(call, KRPC_ERR_ARGUMENT, "Instance property 'Item' is not defined for type '%s' (Parameter 'propertyName')",
+        return call_failf(call, KRPC_ERR_ARGUMENT, "Instance property 'Item' is not defined for type '%s' (Parameter 'propertyName')",
                       t->name);
     if (t->kind == XK_TUPLE) {
         if (it->kind != XK_INT || it->nullable)
-            return raisef(call, KRPC_ERR_ARGUMENT, "Expression of type '%s' cannot be used for parameter of type 'System.Int32'",
+            return call_failf(call, KRPC_ERR_ARGUMENT, "Expression of type '%s' cannot be used for parameter of type 'System.Int32'",
                           it->name);
         if (idx->nfree)
-            return raisef(call, KRPC_ERR_INVALID_OPERATION,
+            return call_failf(call, KRPC_ERR_INVALID_OPERATION,
                           "variable '%s' of type '%s' referenced from scope '', but it is not defined", idx->free[0]->name,
                           idx->free[0]->type->name);
         /* the index selects a member: evaluated now */
@@ -715,7 +704,7 @@ static int build_get(krpc_call *call, const krpc_value *args, krpc_value *result
     const xtype *vt = t->kind == XK_LIST ? t->sub[0] : t->sub[1];
     bool ok = want ? xtype_eq(it, want) : (it->kind == XK_INT && !it->nullable);
     if (!ok)
-        return raisef(call, KRPC_ERR_ARGUMENT,
+        return call_failf(call, KRPC_ERR_ARGUMENT,
                       "Expression of type '%s' cannot be used for parameter of type '%s' of method '%s get_Item(%s)' "
                       "(Parameter 'arguments[0]')",
                       it->name, want ? want->name : "System.Int32", xtype_short_name(vt),
@@ -838,10 +827,10 @@ int expression_add_event(krpc_call *call, void *expr, krpc_value *result) {
     xnode *n = expr;
     /* Expression.Lambda<Func<bool>>(n).Compile() */
     if (n->type->kind != XK_BOOL || n->type->nullable)
-        return raisef(call, KRPC_ERR_ARGUMENT, "Expression of type '%s' cannot be used for return type 'System.Boolean'",
+        return call_failf(call, KRPC_ERR_ARGUMENT, "Expression of type '%s' cannot be used for return type 'System.Boolean'",
                       n->type->name);
     if (n->nfree)
-        return raisef(call, KRPC_ERR_INVALID_OPERATION,
+        return call_failf(call, KRPC_ERR_INVALID_OPERATION,
                       "variable '%s' of type '%s' referenced from scope '', but it is not defined", n->free[0]->name,
                       n->free[0]->type->name);
     xnode_ref(n);

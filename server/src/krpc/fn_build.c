@@ -14,16 +14,6 @@
 static kcallctx *ctx_of(krpc_call *call) { return (kcallctx *)call; }
 static fnstate *FS(krpc_call *call) { return fn_state(ctx_of(call)->srv); }
 
-static int fail(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) {
-    kcallctx *c = ctx_of(call);
-    va_list ap;
-    va_start(ap, fmt);
-    kerror_vkind(c->err, c->a, kind, fmt, ap);
-    va_end(ap);
-    return KRPC_ERROR;
-}
-
 #define INVALID KRPC_ERR_INVALID_OPERATION
 #define ARGUMENT KRPC_ERR_ARGUMENT
 
@@ -60,12 +50,12 @@ void fn_expr_release(void *e) { (void)e; /* server memory */ }
 static fnode *arg_node(krpc_call *call, const krpc_value *v, const char *param) {
     kcallctx *c = ctx_of(call);
     if (v->is_null || !v->u.obj.ptr) {
-        fail(call, KRPC_ERR_ARGUMENT_NULL, "The argument %s is null", param);
+        call_failf(call, KRPC_ERR_ARGUMENT_NULL, "The argument %s is null", param);
         return NULL;
     }
     kobject *o = objects_get(&c->srv->objects, v->u.obj.id);
     if (!o || o->ptr != v->u.obj.ptr || !o->cls->decl || o->cls->decl->release != fn_expr_release) {
-        fail(call, ARGUMENT, "The argument %s is not an Expression", param);
+        call_failf(call, ARGUMENT, "The argument %s is not an Expression", param);
         return NULL;
     }
     return o->ptr;
@@ -74,12 +64,12 @@ static fnode *arg_node(krpc_call *call, const krpc_value *v, const char *param) 
 static const ftype *arg_type(krpc_call *call, const krpc_value *v, const char *param) {
     kcallctx *c = ctx_of(call);
     if (v->is_null || !v->u.obj.ptr) {
-        fail(call, KRPC_ERR_ARGUMENT_NULL, "The argument %s is null", param);
+        call_failf(call, KRPC_ERR_ARGUMENT_NULL, "The argument %s is null", param);
         return NULL;
     }
     kobject *o = objects_get(&c->srv->objects, v->u.obj.id);
     if (!o || o->ptr != v->u.obj.ptr || !o->cls->decl || o->cls->decl->release != fn_type_release) {
-        fail(call, ARGUMENT, "The argument %s is not a Type", param);
+        call_failf(call, ARGUMENT, "The argument %s is not a Type", param);
         return NULL;
     }
     return o->ptr;
@@ -124,7 +114,7 @@ static int named_type(krpc_call *call, const krpc_value *args, krpc_value *resul
     const char *svc = args[0].u.s.data, *name = args[1].u.s.data;
     const kservice *s = registry_service_by_name_gen(&c->srv->registry, KGEN_V07, svc, args[0].u.s.len);
     if (!s)
-        return fail(call, ARGUMENT, "Service %s not found", svc);
+        return call_failf(call, ARGUMENT, "Service %s not found", svc);
     fnstate *fs = FS(call);
     if (code == FT_CLASS)
         for (size_t i = 0; i < s->nclasses; i++)
@@ -138,7 +128,7 @@ static int named_type(krpc_call *call, const krpc_value *args, krpc_value *resul
         for (size_t i = 0; i < s->nstructs; i++)
             if (strcmp(s->structs[i]->name, name) == 0)
                 return type_result(ft_from_ktype(fs, &s->structs[i]->type, false), result);
-    return fail(call, ARGUMENT, "%s %s not found in service %s", what, name, svc);
+    return call_failf(call, ARGUMENT, "%s %s not found in service %s", what, name, svc);
 }
 
 static int type_class(krpc_call *call, const krpc_value *args, krpc_value *result) {
@@ -153,7 +143,7 @@ static int type_struct(krpc_call *call, const krpc_value *args, krpc_value *resu
 
 static bool valid_element(krpc_call *call, const ftype *t) {
     if (t->code == FT_VOID || t->code == FT_SEQ || t->code == FT_FUNC || t->code == FT_MESSAGE) {
-        fail(call, ARGUMENT, "A value of a collection or tuple cannot be of type %s", t->name);
+        call_failf(call, ARGUMENT, "A value of a collection or tuple cannot be of type %s", t->name);
         return false;
     }
     return true;
@@ -162,7 +152,7 @@ static bool valid_element(krpc_call *call, const ftype *t) {
 static int type_tuple(krpc_call *call, const krpc_value *args, krpc_value *result) {
     size_t n = args[0].u.seq.count;
     if (n < 1 || n > 7)
-        return fail(call, ARGUMENT, "A tuple has 1 to 7 values, not %zu", n);
+        return call_failf(call, ARGUMENT, "A tuple has 1 to 7 values, not %zu", n);
     const ftype *sub[7];
     for (size_t i = 0; i < n; i++)
         if (!(sub[i] = arg_type(call, &args[0].u.seq.items[i], "valueTypes")) || !valid_element(call, sub[i]))
@@ -182,7 +172,7 @@ static int type_set(krpc_call *call, const krpc_value *args, krpc_value *result)
     if (!e || !valid_element(call, e))
         return KRPC_ERROR;
     if (e->nullable)
-        return fail(call, ARGUMENT, "The elements of a set cannot be nullable");
+        return call_failf(call, ARGUMENT, "The elements of a set cannot be nullable");
     return type_result(ft_make(FS(call), FT_SET, NULL, &e, 1, false), result);
 }
 
@@ -192,9 +182,9 @@ static int type_dictionary(krpc_call *call, const krpc_value *args, krpc_value *
         !valid_element(call, sub[1]))
         return KRPC_ERROR;
     if (sub[0]->nullable)
-        return fail(call, ARGUMENT, "The keys of a dictionary cannot be nullable");
+        return call_failf(call, ARGUMENT, "The keys of a dictionary cannot be nullable");
     if (!ft_valid_key(sub[0]))
-        return fail(call, ARGUMENT, "The keys of a dictionary must be integers, bools or strings, not %s",
+        return call_failf(call, ARGUMENT, "The keys of a dictionary must be integers, bools or strings, not %s",
                     sub[0]->name);
     return type_result(ft_make(FS(call), FT_DICT, NULL, sub, 2, false), result);
 }
@@ -271,7 +261,7 @@ static fnode *node(krpc_call *call, fop op, const ftype *type, fnode *const *kid
         if (kids[i] && kids[i]->depth > depth)
             depth = kids[i]->depth;
     if (depth + 1 > FN_MAX_DEPTH) {
-        fail(call, INVALID, "The function is nested too deeply (more than %d levels)", FN_MAX_DEPTH);
+        call_failf(call, INVALID, "The function is nested too deeply (more than %d levels)", FN_MAX_DEPTH);
         return NULL;
     }
     fnode *x = arena_zalloc(&fs->mem, sizeof *x);
@@ -300,15 +290,15 @@ static const ftype *T_(krpc_call *call, int code) { return ft_scalar(FS(call), c
 static bool is_value(krpc_call *call, const fnode *n, const char *what) {
     int c = n->type->code;
     if (c == FT_VOID) {
-        fail(call, INVALID, "%s is a statement, which has no value", what);
+        call_failf(call, INVALID, "%s is a statement, which has no value", what);
         return false;
     }
     if (c == FT_FUNC) {
-        fail(call, INVALID, "%s is a function, not a value (use Invoke to call it)", what);
+        call_failf(call, INVALID, "%s is a function, not a value (use Invoke to call it)", what);
         return false;
     }
     if (c == FT_MESSAGE) {
-        fail(call, INVALID, "%s is a protocol message, which a function cannot use", what);
+        call_failf(call, INVALID, "%s is a protocol message, which a function cannot use", what);
         return false;
     }
     return true;
@@ -335,7 +325,7 @@ static fnode *coerce(krpc_call *call, fnode *n, const ftype *to, const char *whe
     if (ft_eq(from, to) || (to->nullable && ft_eq_plain(from, to)))
         return n;
     if (!ft_widens(from, to)) {
-        fail(call, INVALID, "A value of type %s cannot be used as %s, which is of type %s (use Cast)", from->name,
+        call_failf(call, INVALID, "A value of type %s cannot be used as %s, which is of type %s (use Cast)", from->name,
              where, to->name);
         return NULL;
     }
@@ -352,7 +342,7 @@ static fnode *condition(krpc_call *call, fnode *n, const char *where) {
     if (!is_value(call, n, where))
         return NULL;
     if (n->type->code != FT_BOOL) {
-        fail(call, INVALID, "%s must be a bool, not %s", where, n->type->name);
+        call_failf(call, INVALID, "%s must be a bool, not %s", where, n->type->name);
         return NULL;
     }
     return coerce(call, n, T_(call, FT_BOOL), where);
@@ -403,17 +393,17 @@ static int constant_object(krpc_call *call, const krpc_value *args, krpc_value *
     kcallctx *c = ctx_of(call);
     uint64_t id = args[0].u.u64;
     if (id == 0)
-        return fail(call, ARGUMENT, "Object id 0 names no object");
+        return call_failf(call, ARGUMENT, "Object id 0 names no object");
     kobject *o = objects_get(&c->srv->objects, id);
     if (!o) {
         if (objects_was_destroyed(&c->srv->objects, id))
-            return fail(call, KRPC_ERR_OBJECT_DESTROYED,
+            return call_failf(call, KRPC_ERR_OBJECT_DESTROYED,
                         "The object with id %llu no longer exists, as the game object it referred to was destroyed",
                         (unsigned long long)id);
-        return fail(call, ARGUMENT, "No object has the id %llu", (unsigned long long)id);
+        return call_failf(call, ARGUMENT, "No object has the id %llu", (unsigned long long)id);
     }
     if (strcmp(o->cls->svc->name, "KRPC") == 0)
-        return fail(call, ARGUMENT, "An object of the KRPC service (a %s) cannot be used in a function",
+        return call_failf(call, ARGUMENT, "An object of the KRPC service (a %s) cannot be used in a function",
                     o->cls->name);
     fval v = fv_null();
     v.k = VK_OBJ;
@@ -428,7 +418,7 @@ static int constant_enum(krpc_call *call, const krpc_value *args, krpc_value *re
     const char *svc = args[0].u.s.data, *name = args[1].u.s.data;
     const kservice *s = registry_service_by_name_gen(&c->srv->registry, KGEN_V07, svc, args[0].u.s.len);
     if (!s)
-        return fail(call, ARGUMENT, "Service %s not found", svc);
+        return call_failf(call, ARGUMENT, "Service %s not found", svc);
     for (size_t i = 0; i < s->nenums; i++) {
         const kenum *e = s->enums[i];
         if (strcmp(e->name, name) != 0)
@@ -440,9 +430,9 @@ static int constant_enum(krpc_call *call, const krpc_value *args, krpc_value *re
                 v.v.e = args[2].u.i32;
                 return constant(call, ft_from_ktype(FS(call), &e->type, false), v, result);
             }
-        return fail(call, ARGUMENT, "%d is not a value of the enumeration %s.%s", args[2].u.i32, svc, name);
+        return call_failf(call, ARGUMENT, "%d is not a value of the enumeration %s.%s", args[2].u.i32, svc, name);
     }
-    return fail(call, ARGUMENT, "Enumeration %s not found in service %s", name, svc);
+    return call_failf(call, ARGUMENT, "Enumeration %s not found in service %s", name, svc);
 }
 
 /* ---- calls ----------------------------------------------------------------------------- */
@@ -456,9 +446,9 @@ static int make_call(krpc_call *call, const kcall *src, const krpc_value *argmap
     }
     const kproc *p = src->proc;
     if (strcmp(p->svc->name, "KRPC") == 0)
-        return fail(call, ARGUMENT, "A function cannot call procedures of the KRPC service (%s)", p->fullname);
+        return call_failf(call, ARGUMENT, "A function cannot call procedures of the KRPC service (%s)", p->fullname);
     if (p->ret && (p->ret->code == KT_EVENT || p->ret->code == KT_STREAM))
-        return fail(call, ARGUMENT, "A function cannot call %s, which returns an event or a stream", p->fullname);
+        return call_failf(call, ARGUMENT, "A function cannot call %s, which returns an event or a stream", p->fullname);
     size_t np = p->nparams;
     fnode **kids = krpc_alloc(call, (np ? np : 1) * sizeof *kids);
     memset(kids, 0, (np ? np : 1) * sizeof *kids);
@@ -474,7 +464,7 @@ static int make_call(krpc_call *call, const kcall *src, const krpc_value *argmap
         for (size_t i = 0; i < argmap->u.dict.count; i++) {
             int32_t pos = argmap->u.dict.keys[i].u.i32;
             if (pos < 0 || (size_t)pos >= np)
-                return fail(call, ARGUMENT, "%s has no parameter at position %d (it has %zu)", p->fullname, pos, np);
+                return call_failf(call, ARGUMENT, "%s has no parameter at position %d (it has %zu)", p->fullname, pos, np);
             fnode *a = arg_node(call, &argmap->u.dict.values[i], "args");
             if (!a)
                 return KRPC_ERROR;
@@ -589,7 +579,7 @@ static int binary(krpc_call *call, const krpc_value *args, krpc_value *result, i
     case B_EQ:
     case B_NE: {
         if (!related(ta, tb))
-            return fail(call, ARGUMENT, "Values of types %s and %s cannot be compared for equality", ta->name,
+            return call_failf(call, ARGUMENT, "Values of types %s and %s cannot be compared for equality", ta->name,
                         tb->name);
         fnode *kids[2] = {a, b};
         fnode *n = node(call, FO_BINARY, T_(call, FT_BOOL), kids, 2);
@@ -600,7 +590,7 @@ static int binary(krpc_call *call, const krpc_value *args, krpc_value *result, i
     case B_SHL:
     case B_SHR: {
         if (!ft_is_integer(ta) || !ft_is_integer(tb))
-            return fail(call, INVALID, "%s shifts an integer by an integer number of bits, not %s by %s",
+            return call_failf(call, INVALID, "%s shifts an integer by an integer number of bits, not %s by %s",
                         bin_name(op), ta->name, tb->name);
         rt = ft_nullable(fs, ta, false);
         fnode *kids[2] = {coerce(call, a, rt, w0), b};
@@ -627,7 +617,7 @@ static int binary(krpc_call *call, const krpc_value *args, krpc_value *result, i
             break;
         }
         if (!ft_is_integer(ta) || !ft_is_integer(tb) || !ft_promote(ta->code, tb->code))
-            return fail(call, INVALID, "%s takes two bools or two integers, not %s and %s", bin_name(op), ta->name,
+            return call_failf(call, INVALID, "%s takes two bools or two integers, not %s and %s", bin_name(op), ta->name,
                         tb->name);
         ct = rt = T_(call, ft_promote(ta->code, tb->code));
         break;
@@ -639,12 +629,12 @@ static int binary(krpc_call *call, const krpc_value *args, krpc_value *result, i
                 rt = T_(call, FT_BOOL);
                 break;
             }
-            return fail(call, INVALID, "%s is not defined for values of types %s and %s", bin_name(op), ta->name,
+            return call_failf(call, INVALID, "%s is not defined for values of types %s and %s", bin_name(op), ta->name,
                         tb->name);
         }
         int code = ft_promote(ta->code, tb->code);
         if (!code)
-            return fail(call, INVALID, "%s is not defined for values of types %s and %s: they have no common type",
+            return call_failf(call, INVALID, "%s is not defined for values of types %s and %s: they have no common type",
                         bin_name(op), ta->name, tb->name);
         ct = T_(call, code);
         rt = op >= B_GT ? T_(call, FT_BOOL) : ct;
@@ -692,7 +682,7 @@ static int build_not(krpc_call *call, const krpc_value *args, krpc_value *result
     else if (ft_is_integer(a->type))
         x = coerce(call, a, ft_nullable(FS(call), a->type, false), "the operand of Not");
     else
-        return fail(call, INVALID, "Not takes a bool or an integer, not %s", a->type->name);
+        return call_failf(call, INVALID, "Not takes a bool or an integer, not %s", a->type->name);
     if (!x)
         return KRPC_ERROR;
     return node_result(node(call, FO_NOT, x->type, &x, 1), result);
@@ -704,9 +694,9 @@ static int build_negate(krpc_call *call, const krpc_value *args, krpc_value *res
         return KRPC_ERROR;
     int code = a->type->code;
     if (!ft_is_numeric(a->type))
-        return fail(call, INVALID, "Negate takes a number, not %s", a->type->name);
+        return call_failf(call, INVALID, "Negate takes a number, not %s", a->type->name);
     if (code == FT_ULONG)
-        return fail(call, INVALID, "A ulong cannot be negated");
+        return call_failf(call, INVALID, "A ulong cannot be negated");
     if (code == FT_UINT)
         code = FT_LONG;
     fnode *x = coerce(call, a, T_(call, code), "the operand of Negate");
@@ -749,7 +739,7 @@ static int build_conditional(krpc_call *call, const krpc_value *args, krpc_value
         /* a Throw in one branch takes the type of the other */
         fnode *v = va ? a : b;
         if (v->op != FO_THROW)
-            return fail(call, INVALID, "One branch of Conditional is a statement and the other a value");
+            return call_failf(call, INVALID, "One branch of Conditional is a statement and the other a value");
         rt = (va ? b : a)->type;
     } else {
         const ftype *types[2] = {a->type, b->type};
@@ -757,7 +747,7 @@ static int build_conditional(krpc_call *call, const krpc_value *args, krpc_value
         if (!is_value(call, a, "The first branch of Conditional") || !is_value(call, b, "The second branch"))
             return KRPC_ERROR;
         if (!(rt = ft_common(FS(call), types, 2, ctx_of(call)->a, &why)))
-            return fail(call, INVALID, "%s", why);
+            return call_failf(call, INVALID, "%s", why);
         if (!(kids[1] = coerce(call, a, rt, "the first branch of Conditional")) ||
             !(kids[2] = coerce(call, b, rt, "the second branch of Conditional")))
             return KRPC_ERROR;
@@ -771,7 +761,7 @@ static int build_cast(krpc_call *call, const krpc_value *args, krpc_value *resul
     if (!t || !is_value(call, a, "The value to Cast"))
         return KRPC_ERROR;
     if (!ft_castable(a->type, t))
-        return fail(call, INVALID, "A value of type %s cannot be converted to %s", a->type->name, t->name);
+        return call_failf(call, INVALID, "A value of type %s cannot be converted to %s", a->type->name, t->name);
     fnode *n = node(call, FO_CAST, t, &a, 1);
     if (n)
         n->name = "the value to Cast";
@@ -783,7 +773,7 @@ static int build_is_null(krpc_call *call, const krpc_value *args, krpc_value *re
     if (!a || !is_value(call, a, "The value given to IsNull"))
         return KRPC_ERROR;
     if (!a->type->nullable)
-        return fail(call, ARGUMENT, "A value of type %s cannot be null", a->type->name);
+        return call_failf(call, ARGUMENT, "A value of type %s cannot be null", a->type->name);
     return node_result(node(call, FO_ISNULL, T_(call, FT_BOOL), &a, 1), result);
 }
 
@@ -796,7 +786,7 @@ static int build_parameter(krpc_call *call, const krpc_value *args, krpc_value *
     if (!t)
         return KRPC_ERROR;
     if (!valid_name(args[0].u.s.data))
-        return fail(call, ARGUMENT, "A parameter needs a name");
+        return call_failf(call, ARGUMENT, "A parameter needs a name");
     fnode *n = node(call, FO_PARAM, t, NULL, 0);
     if (n)
         n->name = arena_strdup(&FS(call)->mem, args[0].u.s.data);
@@ -832,13 +822,13 @@ static int build_lambda(krpc_call *call, const krpc_value *args, krpc_value *res
     size_t np = args[0].u.seq.count;
     for (size_t i = 0; i < np; i++) {
         if (params[i]->op != FO_PARAM)
-            return fail(call, ARGUMENT, "The parameters of a Lambda must be Parameter expressions");
+            return call_failf(call, ARGUMENT, "The parameters of a Lambda must be Parameter expressions");
         for (size_t j = 0; j < i; j++)
             if (params[j] == params[i] || strcmp(params[j]->name, params[i]->name) == 0)
-                return fail(call, ARGUMENT, "The Lambda has two parameters named %s", params[i]->name);
+                return call_failf(call, ARGUMENT, "The Lambda has two parameters named %s", params[i]->name);
     }
     if (body->type->code == FT_FUNC || body->type->code == FT_MESSAGE)
-        return fail(call, INVALID, "The body of a Lambda cannot be a %s",
+        return call_failf(call, INVALID, "The body of a Lambda cannot be a %s",
                     body->type->code == FT_FUNC ? "function" : "protocol message");
     /* the result: the common type of the body's value and every Return's */
     const fnode **rets = NULL;
@@ -860,10 +850,10 @@ static int build_lambda(krpc_call *call, const krpc_value *args, krpc_value *res
         rt = VOID_T(call);
     else {
         if (nothing)
-            return fail(call, INVALID, "The Lambda returns a value in some places and nothing in others");
+            return call_failf(call, INVALID, "The Lambda returns a value in some places and nothing in others");
         const char *why;
         if (!(rt = ft_common(FS(call), types, nt, ctx_of(call)->a, &why)))
-            return fail(call, INVALID, "The values the Lambda returns have no common type. %s", why);
+            return call_failf(call, INVALID, "The values the Lambda returns have no common type. %s", why);
     }
     const ftype **sub = krpc_alloc(call, (np + 1) * sizeof *sub);
     for (size_t i = 0; i < np; i++)
@@ -881,7 +871,7 @@ static int build_invoke(krpc_call *call, const krpc_value *args, krpc_value *res
     if (!f)
         return KRPC_ERROR;
     if (f->type->code != FT_FUNC || f->op != FO_LAMBDA)
-        return fail(call, INVALID, "Invoke calls a Lambda, not a value of type %s", f->type->name);
+        return call_failf(call, INVALID, "Invoke calls a Lambda, not a value of type %s", f->type->name);
     size_t np = f->type->n - 1;
     fnode **kids = krpc_alloc(call, (np + 1) * sizeof *kids);
     memset(kids, 0, (np + 1) * sizeof *kids);
@@ -894,14 +884,14 @@ static int build_invoke(krpc_call *call, const krpc_value *args, krpc_value *res
             if (strcmp(f->kid[j]->name, name) == 0)
                 p = j;
         if (p == SIZE_MAX)
-            return fail(call, ARGUMENT, "The function has no parameter named %s", name);
+            return call_failf(call, ARGUMENT, "The function has no parameter named %s", name);
         fnode *a = arg_node(call, &m->u.dict.values[i], "args");
         if (!a || !(kids[p + 1] = coerce(call, a, f->kid[p]->type, posf(call, "the argument for parameter %s", name))))
             return KRPC_ERROR;
     }
     for (size_t j = 0; j < np; j++)
         if (!kids[j + 1])
-            return fail(call, ARGUMENT, "No argument is given for the parameter %s", f->kid[j]->name);
+            return call_failf(call, ARGUMENT, "No argument is given for the parameter %s", f->kid[j]->name);
     return node_result(node(call, FO_INVOKE, f->type->sub[np], kids, np + 1), result);
 }
 
@@ -913,7 +903,7 @@ static int build_tuple(krpc_call *call, const krpc_value *args, krpc_value *resu
         return KRPC_ERROR;
     size_t n = args[0].u.seq.count;
     if (n < 1 || n > 7)
-        return fail(call, ARGUMENT, "A tuple has 1 to 7 elements, not %zu", n);
+        return call_failf(call, ARGUMENT, "A tuple has 1 to 7 elements, not %zu", n);
     const ftype *sub[7];
     for (size_t i = 0; i < n; i++) {
         if (!is_value(call, v[i], "An element of a tuple") || !valid_element(call, v[i]->type))
@@ -929,10 +919,10 @@ static int build_struct(krpc_call *call, const krpc_value *args, krpc_value *res
     if (!v)
         return KRPC_ERROR;
     if (t->code != FT_STRUCT)
-        return fail(call, ARGUMENT, "CreateStruct needs a structure type, not %s", t->name);
+        return call_failf(call, ARGUMENT, "CreateStruct needs a structure type, not %s", t->name);
     size_t n = args[1].u.seq.count;
     if (n != t->n)
-        return fail(call, ARGUMENT, "The structure %s has %zu fields, but %zu values are given", t->name, t->n, n);
+        return call_failf(call, ARGUMENT, "The structure %s has %zu fields, but %zu values are given", t->name, t->n, n);
     fnode **kids = krpc_alloc(call, (n ? n : 1) * sizeof *kids);
     for (size_t i = 0; i < n; i++)
         if (!(kids[i] = coerce(call, v[i], t->sub[i],
@@ -946,7 +936,7 @@ static int build_get_field(krpc_call *call, const krpc_value *args, krpc_value *
     if (!a || !is_value(call, a, "The value given to GetField"))
         return KRPC_ERROR;
     if (a->type->code != FT_STRUCT)
-        return fail(call, INVALID, "GetField reads a field of a structure, not of a %s", a->type->name);
+        return call_failf(call, INVALID, "GetField reads a field of a structure, not of a %s", a->type->name);
     const kstruct *st = a->type->kt->st;
     for (size_t i = 0; i < st->nfields; i++)
         if (strcmp(st->fields[i].name, args[1].u.s.data) == 0) {
@@ -956,7 +946,7 @@ static int build_get_field(krpc_call *call, const krpc_value *args, krpc_value *
                 n->index = (int64_t)i;
             return node_result(n, result);
         }
-    return fail(call, ARGUMENT, "The structure %s has no field %s", a->type->name, args[1].u.s.data);
+    return call_failf(call, ARGUMENT, "The structure %s has no field %s", a->type->name, args[1].u.s.data);
 }
 
 /* The common type of values, each converted to it. */
@@ -970,13 +960,13 @@ static const ftype *common_of(krpc_call *call, fnode **v, size_t n, const char *
     const char *why;
     const ftype *t = ft_common(FS(call), types, n, ctx_of(call)->a, &why);
     if (!t) {
-        fail(call, INVALID, "%s", why);
+        call_failf(call, INVALID, "%s", why);
         return NULL;
     }
     if (key) {
         t = ft_nullable(FS(call), t, false); /* a null is checked as it goes in */
         if (!ft_valid_key(t)) {
-            fail(call, INVALID, "%s must be integers, bools or strings, not %s", what, t->name);
+            call_failf(call, INVALID, "%s must be integers, bools or strings, not %s", what, t->name);
             return NULL;
         }
     }
@@ -992,7 +982,7 @@ static int build_list(krpc_call *call, const krpc_value *args, krpc_value *resul
     if (!v)
         return KRPC_ERROR;
     if (n == 0)
-        return fail(call, ARGUMENT, "CreateList needs at least one value (use CreateEmptyList)");
+        return call_failf(call, ARGUMENT, "CreateList needs at least one value (use CreateEmptyList)");
     const ftype *e = common_of(call, v, n, "the values of the list", false);
     if (!e)
         return KRPC_ERROR;
@@ -1005,7 +995,7 @@ static int build_set(krpc_call *call, const krpc_value *args, krpc_value *result
     if (!v)
         return KRPC_ERROR;
     if (n == 0)
-        return fail(call, ARGUMENT, "CreateSet needs at least one value (use CreateEmptySet)");
+        return call_failf(call, ARGUMENT, "CreateSet needs at least one value (use CreateEmptySet)");
     const ftype **types = krpc_alloc(call, n * sizeof *types);
     for (size_t i = 0; i < n; i++) {
         if (!is_value(call, v[i], "A value of the set"))
@@ -1015,7 +1005,7 @@ static int build_set(krpc_call *call, const krpc_value *args, krpc_value *result
     const char *why;
     const ftype *e = ft_common(FS(call), types, n, ctx_of(call)->a, &why);
     if (!e)
-        return fail(call, INVALID, "%s", why);
+        return call_failf(call, INVALID, "%s", why);
     e = ft_nullable(FS(call), e, false);
     for (size_t i = 0; i < n; i++)
         if (!(v[i] = coerce(call, v[i], e, "a value of the set")))
@@ -1030,10 +1020,10 @@ static int build_dictionary(krpc_call *call, const krpc_value *args, krpc_value 
         return KRPC_ERROR;
     size_t n = args[0].u.seq.count;
     if (n != args[1].u.seq.count)
-        return fail(call, ARGUMENT, "CreateDictionary needs as many values as keys (%zu keys, %zu values)", n,
+        return call_failf(call, ARGUMENT, "CreateDictionary needs as many values as keys (%zu keys, %zu values)", n,
                     args[1].u.seq.count);
     if (n == 0)
-        return fail(call, ARGUMENT, "CreateDictionary needs at least one entry (use CreateEmptyDictionary)");
+        return call_failf(call, ARGUMENT, "CreateDictionary needs at least one entry (use CreateEmptyDictionary)");
     const ftype *sub[2];
     if (!(sub[0] = common_of(call, k, n, "the keys of the dictionary", true)) ||
         !(sub[1] = common_of(call, v, n, "the values of the dictionary", false)))
@@ -1063,7 +1053,7 @@ static int build_empty_set(krpc_call *call, const krpc_value *args, krpc_value *
     if (!e || !valid_element(call, e))
         return KRPC_ERROR;
     if (e->nullable)
-        return fail(call, ARGUMENT, "The elements of a set cannot be nullable");
+        return call_failf(call, ARGUMENT, "The elements of a set cannot be nullable");
     return empty_collection(call, ft_make(FS(call), FT_SET, NULL, &e, 1, false), result);
 }
 
@@ -1073,9 +1063,9 @@ static int build_empty_dictionary(krpc_call *call, const krpc_value *args, krpc_
         !valid_element(call, sub[1]))
         return KRPC_ERROR;
     if (sub[0]->nullable)
-        return fail(call, ARGUMENT, "The keys of a dictionary cannot be nullable");
+        return call_failf(call, ARGUMENT, "The keys of a dictionary cannot be nullable");
     if (!ft_valid_key(sub[0]))
-        return fail(call, ARGUMENT, "The keys of a dictionary must be integers, bools or strings, not %s",
+        return call_failf(call, ARGUMENT, "The keys of a dictionary must be integers, bools or strings, not %s",
                     sub[0]->name);
     return empty_collection(call, ft_make(FS(call), FT_DICT, NULL, sub, 2, false), result);
 }
@@ -1088,11 +1078,11 @@ static fnode *collection(krpc_call *call, fnode *a, const char *op, bool dict_ok
     if (!is_value(call, a, "The collection"))
         return NULL;
     if (a->type->code == FT_STRING) {
-        fail(call, INVALID, "%s takes a collection; a string is not one (use the String operations)", op);
+        call_failf(call, INVALID, "%s takes a collection; a string is not one (use the String operations)", op);
         return NULL;
     }
     if (!ft_is_sequence(a->type) && !(dict_ok && a->type->code == FT_DICT)) {
-        fail(call, INVALID, "%s takes a %s, not a %s", op, dict_ok ? "collection" : "list, set or sequence",
+        call_failf(call, INVALID, "%s takes a %s, not a %s", op, dict_ok ? "collection" : "list, set or sequence",
              a->type->name);
         return NULL;
     }
@@ -1112,26 +1102,26 @@ static const ftype *seq_of(krpc_call *call, const ftype *e) { return ft_make(FS(
 static bool check_func(krpc_call *call, fnode *f, const ftype *elem, const char *op, size_t *nparams,
                        bool index_ok) {
     if (f->type->code != FT_FUNC || f->op != FO_LAMBDA) {
-        fail(call, INVALID, "%s takes a Lambda, not a value of type %s", op, f->type->name);
+        call_failf(call, INVALID, "%s takes a Lambda, not a value of type %s", op, f->type->name);
         return false;
     }
     size_t np = f->type->n - 1;
     if (np != 1 && !(index_ok && np == 2)) {
-        fail(call, INVALID, "The Lambda given to %s takes %zu parameters; it should take one%s", op, np,
+        call_failf(call, INVALID, "The Lambda given to %s takes %zu parameters; it should take one%s", op, np,
              index_ok ? " (the element), or two (the element and its index)" : " (the element)");
         return false;
     }
     if (!ft_widens(elem, f->type->sub[0]) && !ft_eq_plain(elem, f->type->sub[0])) {
-        fail(call, INVALID, "The Lambda given to %s takes a %s, but the elements are of type %s", op,
+        call_failf(call, INVALID, "The Lambda given to %s takes a %s, but the elements are of type %s", op,
              f->type->sub[0]->name, elem->name);
         return false;
     }
     if (np == 2 && f->type->sub[1]->code != FT_INT) {
-        fail(call, INVALID, "The second parameter of the Lambda given to %s, the index, must be an int", op);
+        call_failf(call, INVALID, "The second parameter of the Lambda given to %s, the index, must be an int", op);
         return false;
     }
     if (f->type->sub[np]->code == FT_VOID) {
-        fail(call, INVALID, "The Lambda given to %s has no value", op);
+        call_failf(call, INVALID, "The Lambda given to %s has no value", op);
         return false;
     }
     *nparams = np;
@@ -1144,7 +1134,7 @@ static int unary_query(krpc_call *call, const krpc_value *args, krpc_value *resu
         return KRPC_ERROR;
     bool dict_ok = q == Q_COUNT || q == Q_KEYS || q == Q_VALUES;
     if ((q == Q_KEYS || q == Q_VALUES) && a->type->code != FT_DICT)
-        return fail(call, INVALID, "%s takes a dictionary, not a %s", op, a->type->name);
+        return call_failf(call, INVALID, "%s takes a dictionary, not a %s", op, a->type->name);
     fnode *c = collection(call, a, op, dict_ok);
     if (!c)
         return KRPC_ERROR;
@@ -1160,18 +1150,18 @@ static int unary_query(krpc_call *call, const krpc_value *args, krpc_value *resu
     case Q_COUNT: rt = T_(call, FT_INT); break;
     case Q_SUM:
         if (!ft_is_numeric(e))
-            return fail(call, INVALID, "Sum adds numbers, not %s", e->name);
+            return call_failf(call, INVALID, "Sum adds numbers, not %s", e->name);
         rt = ft_nullable(fs, e, false);
         break;
     case Q_MAX:
     case Q_MIN:
         if (!ft_orderable(e))
-            return fail(call, INVALID, "%s needs values with an order, not %s", op, e->name);
+            return call_failf(call, INVALID, "%s needs values with an order, not %s", op, e->name);
         rt = e;
         break;
     case Q_AVERAGE:
         if (!ft_is_numeric(e))
-            return fail(call, INVALID, "Average takes numbers, not %s", e->name);
+            return call_failf(call, INVALID, "Average takes numbers, not %s", e->name);
         rt = T_(call, e->code == FT_FLOAT ? FT_FLOAT : FT_DOUBLE);
         break;
     case Q_KEYS: rt = ft_make(fs, FT_LIST, NULL, &c->type->sub[0], 1, false); break;
@@ -1206,7 +1196,7 @@ static fnode *int_index(krpc_call *call, fnode *i, const char *op) {
     if (!is_value(call, i, "The index"))
         return NULL;
     if (i->type->code != FT_INT) {
-        fail(call, INVALID, "The index or count given to %s must be an int, not %s (use Cast)", op, i->type->name);
+        call_failf(call, INVALID, "The index or count given to %s must be an int, not %s (use Cast)", op, i->type->name);
         return NULL;
     }
     return coerce(call, i, T_(call, FT_INT), posf(call, "the index given to %s", op));
@@ -1219,10 +1209,10 @@ static int build_get(krpc_call *call, const krpc_value *args, krpc_value *result
     const ftype *t = a->type;
     if (t->code == FT_TUPLE) {
         if (i->op != FO_CONST || i->type->code != FT_INT || i->k.k == VK_NULL)
-            return fail(call, INVALID, "The index of a tuple element must be a constant int");
+            return call_failf(call, INVALID, "The index of a tuple element must be a constant int");
         int32_t idx = i->k.v.i;
         if (idx < 0 || (size_t)idx >= t->n)
-            return fail(call, KRPC_ERR_INDEX_OUT_OF_RANGE, "Index %d is outside the tuple of %zu elements", idx,
+            return call_failf(call, KRPC_ERR_INDEX_OUT_OF_RANGE, "Index %d is outside the tuple of %zu elements", idx,
                         t->n);
         fnode *x = coerce(call, a, ft_nullable(FS(call), t, false), "the tuple given to Get");
         fnode *n = x ? node(call, FO_FIELD, t->sub[idx], &x, 1) : NULL;
@@ -1231,7 +1221,7 @@ static int build_get(krpc_call *call, const krpc_value *args, krpc_value *result
         return node_result(n, result);
     }
     if (t->code == FT_STRING)
-        return fail(call, INVALID, "Get takes a tuple, list or dictionary; a string is not one (use StringGet)");
+        return call_failf(call, INVALID, "Get takes a tuple, list or dictionary; a string is not one (use StringGet)");
     fnode *kids[2];
     if (t->code == FT_LIST) {
         if (!(kids[0] = collection(call, a, "Get", false)) || !(kids[1] = int_index(call, i, "Get")))
@@ -1244,7 +1234,7 @@ static int build_get(krpc_call *call, const krpc_value *args, krpc_value *result
             return KRPC_ERROR;
         return node_result(query_node(call, Q_GET, t->sub[1], kids, 2), result);
     }
-    return fail(call, INVALID, "Get takes a tuple, list or dictionary, not a %s (use ElementAt)", t->name);
+    return call_failf(call, INVALID, "Get takes a tuple, list or dictionary, not a %s (use ElementAt)", t->name);
 }
 
 static int build_element_at(krpc_call *call, const krpc_value *args, krpc_value *result) {
@@ -1291,25 +1281,25 @@ static int func_query(krpc_call *call, const krpc_value *args, krpc_value *resul
     case Q_ALL:
     case Q_ANY:
         if (fr->code != FT_BOOL)
-            return fail(call, INVALID, "The Lambda given to %s must return a bool, not %s", op, fr->name);
+            return call_failf(call, INVALID, "The Lambda given to %s must return a bool, not %s", op, fr->name);
         rt = q == Q_WHERE ? seq_of(call, e) : T_(call, FT_BOOL);
         break;
     case Q_SELECTMANY:
         if (!ft_is_sequence(fr))
-            return fail(call, INVALID, "The Lambda given to SelectMany must return a collection, not %s", fr->name);
+            return call_failf(call, INVALID, "The Lambda given to SelectMany must return a collection, not %s", fr->name);
         rt = seq_of(call, fr->sub[0]);
         break;
     case Q_ORDERBY:
     case Q_MINBY:
     case Q_MAXBY:
         if (!ft_orderable(fr))
-            return fail(call, INVALID, "The key given to %s must have an order, not be a %s", op, fr->name);
+            return call_failf(call, INVALID, "The key given to %s must have an order, not be a %s", op, fr->name);
         rt = q == Q_ORDERBY ? seq_of(call, e) : e;
         break;
     case Q_GROUPBY: {
         const ftype *k = ft_nullable(fs, fr, false);
         if (!ft_valid_key(k))
-            return fail(call, INVALID, "The key given to GroupBy must be an integer, bool or string, not %s",
+            return call_failf(call, INVALID, "The key given to GroupBy must be an integer, bool or string, not %s",
                         fr->name);
         const ftype *sub[2] = {k, ft_make(fs, FT_LIST, NULL, &e, 1, false)};
         rt = ft_make(fs, FT_DICT, NULL, sub, 2, false);
@@ -1354,7 +1344,7 @@ static int build_build_dictionary(krpc_call *call, const krpc_value *args, krpc_
         return KRPC_ERROR;
     const ftype *sub[2] = {ft_nullable(FS(call), kf->type->sub[1], false), vf->type->sub[1]};
     if (!ft_valid_key(sub[0]))
-        return fail(call, INVALID, "The keys of a dictionary must be integers, bools or strings, not %s",
+        return call_failf(call, INVALID, "The keys of a dictionary must be integers, bools or strings, not %s",
                     sub[0]->name);
     fnode *kids[3] = {c, kf, vf};
     return node_result(query_node(call, Q_BUILDDICT, ft_make(FS(call), FT_DICT, NULL, sub, 2, false), kids, 3),
@@ -1366,12 +1356,12 @@ static int build_contains(krpc_call *call, const krpc_value *args, krpc_value *r
     if (!v || !is_value(call, v, "The value given to Contains"))
         return KRPC_ERROR;
     if (a->type->code == FT_DICT)
-        return fail(call, INVALID, "Contains does not take a dictionary (use ContainsKey)");
+        return call_failf(call, INVALID, "Contains does not take a dictionary (use ContainsKey)");
     fnode *c = collection(call, a, "Contains", false);
     if (!c)
         return KRPC_ERROR;
     if (!related(c->type->sub[0], v->type))
-        return fail(call, ARGUMENT, "Values of types %s and %s cannot be compared for equality", c->type->sub[0]->name,
+        return call_failf(call, ARGUMENT, "Values of types %s and %s cannot be compared for equality", c->type->sub[0]->name,
                     v->type->name);
     fnode *kids[2] = {c, v};
     return node_result(query_node(call, Q_CONTAINS, T_(call, FT_BOOL), kids, 2), result);
@@ -1382,12 +1372,12 @@ static int build_contains_key(krpc_call *call, const krpc_value *args, krpc_valu
     if (!k || !is_value(call, a, "The dictionary"))
         return KRPC_ERROR;
     if (a->type->code != FT_DICT)
-        return fail(call, INVALID, "ContainsKey takes a dictionary, not a %s", a->type->name);
+        return call_failf(call, INVALID, "ContainsKey takes a dictionary, not a %s", a->type->name);
     fnode *c = collection(call, a, "ContainsKey", true);
     if (!c || !is_value(call, k, "The key"))
         return KRPC_ERROR;
     if (!related(c->type->sub[0], k->type))
-        return fail(call, INVALID, "A key of type %s cannot be looked up in a dictionary with %s keys", k->type->name,
+        return call_failf(call, INVALID, "A key of type %s cannot be looked up in a dictionary with %s keys", k->type->name,
                     c->type->sub[0]->name);
     fnode *kids[2] = {c, k};
     return node_result(query_node(call, Q_CONTAINSKEY, T_(call, FT_BOOL), kids, 2), result);
@@ -1402,10 +1392,10 @@ static int build_aggregate(krpc_call *call, const krpc_value *args, krpc_value *
         return KRPC_ERROR;
     const ftype *e = c->type->sub[0];
     if (f->type->code != FT_FUNC || f->op != FO_LAMBDA || f->type->n != 3)
-        return fail(call, INVALID, "Aggregate takes a Lambda of two parameters (the accumulator and an element)");
+        return call_failf(call, INVALID, "Aggregate takes a Lambda of two parameters (the accumulator and an element)");
     const ftype *acc = f->type->sub[0];
     if (!ft_widens(e, acc) || !ft_widens(e, f->type->sub[1]) || !ft_widens(f->type->sub[2], acc))
-        return fail(call, INVALID, "The Lambda given to Aggregate must take and return the elements' type %s",
+        return call_failf(call, INVALID, "The Lambda given to Aggregate must take and return the elements' type %s",
                     e->name);
     fnode *kids[2] = {c, f};
     return node_result(query_node(call, Q_AGGREGATE, acc, kids, 2), result);
@@ -1421,11 +1411,11 @@ static int build_aggregate_with_seed(krpc_call *call, const krpc_value *args, kr
         return KRPC_ERROR;
     const ftype *e = c->type->sub[0];
     if (f->type->code != FT_FUNC || f->op != FO_LAMBDA || f->type->n != 3)
-        return fail(call, INVALID,
+        return call_failf(call, INVALID,
                     "AggregateWithSeed takes a Lambda of two parameters (the accumulator and an element)");
     const ftype *acc = f->type->sub[0];
     if (!ft_widens(e, f->type->sub[1]) || !ft_widens(f->type->sub[2], acc))
-        return fail(call, INVALID, "The Lambda given to AggregateWithSeed must take an element of type %s and return "
+        return call_failf(call, INVALID, "The Lambda given to AggregateWithSeed must take an element of type %s and return "
                                    "its accumulator's type",
                     e->name);
     fnode *seed = coerce(call, s, acc, "the seed of AggregateWithSeed");
@@ -1444,7 +1434,7 @@ static int set_op(krpc_call *call, const krpc_value *args, krpc_value *result, i
     const char *why;
     const ftype *e = ft_common(FS(call), types, 2, ctx_of(call)->a, &why);
     if (!e)
-        return fail(call, INVALID, "%s", why);
+        return call_failf(call, INVALID, "%s", why);
     fnode *n = query_node(call, q, seq_of(call, e), kids, 2);
     return node_result(n, result);
 }
@@ -1463,14 +1453,14 @@ static int build_zip(krpc_call *call, const krpc_value *args, krpc_value *result
     if (!f || !(kids[0] = collection(call, a, "Zip", false)) || !(kids[1] = collection(call, b, "Zip", false)))
         return KRPC_ERROR;
     if (f->type->code != FT_FUNC || f->op != FO_LAMBDA || f->type->n != 3)
-        return fail(call, INVALID, "Zip takes a Lambda of two parameters (an element of each collection)");
+        return call_failf(call, INVALID, "Zip takes a Lambda of two parameters (an element of each collection)");
     const ftype *e1 = kids[0]->type->sub[0], *e2 = kids[1]->type->sub[0];
     if ((!ft_widens(e1, f->type->sub[0]) && !ft_eq_plain(e1, f->type->sub[0])) ||
         (!ft_widens(e2, f->type->sub[1]) && !ft_eq_plain(e2, f->type->sub[1])))
-        return fail(call, INVALID, "The Lambda given to Zip takes a %s and a %s, but the elements are of types %s and %s",
+        return call_failf(call, INVALID, "The Lambda given to Zip takes a %s and a %s, but the elements are of types %s and %s",
                     f->type->sub[0]->name, f->type->sub[1]->name, e1->name, e2->name);
     if (f->type->sub[2]->code == FT_VOID)
-        return fail(call, INVALID, "The Lambda given to Zip has no value");
+        return call_failf(call, INVALID, "The Lambda given to Zip has no value");
     kids[2] = f;
     return node_result(query_node(call, Q_ZIP, seq_of(call, f->type->sub[2]), kids, 3), result);
 }
@@ -1486,7 +1476,7 @@ static fnode *mutable_collection(krpc_call *call, fnode *a, const char *op, int 
     int code = a->type->code;
     bool ok = ((kinds & 1) && code == FT_LIST) || ((kinds & 2) && code == FT_SET) || ((kinds & 4) && code == FT_DICT);
     if (!ok) {
-        fail(call, INVALID, "%s does not take a %s", op, a->type->name);
+        call_failf(call, INVALID, "%s does not take a %s", op, a->type->name);
         return NULL;
     }
     return coerce(call, a, ft_nullable(FS(call), a->type, false), posf(call, "the collection given to %s", op));
@@ -1530,7 +1520,7 @@ static int build_remove(krpc_call *call, const krpc_value *args, krpc_value *res
     if (!v || !(kids[0] = mutable_collection(call, a, "Remove", 7)) || !is_value(call, v, "The value to Remove"))
         return KRPC_ERROR;
     if (!related(kids[0]->type->sub[0], v->type))
-        return fail(call, INVALID, "A value of type %s cannot be removed from a %s", v->type->name,
+        return call_failf(call, INVALID, "A value of type %s cannot be removed from a %s", v->type->name,
                     kids[0]->type->name);
     kids[1] = v;
     /* whether it was there, as List/HashSet/Dictionary.Remove say */
@@ -1563,7 +1553,7 @@ static fnode *string_arg(krpc_call *call, const krpc_value *v, const char *param
     if (!a || !is_value(call, a, "The string"))
         return NULL;
     if (a->type->code != FT_STRING) {
-        fail(call, INVALID, "%s takes a string, not a %s", op, a->type->name);
+        call_failf(call, INVALID, "%s takes a string, not a %s", op, a->type->name);
         return NULL;
     }
     return coerce(call, a, T_(call, FT_STRING), posf(call, "the %s given to %s", param, op));
@@ -1649,7 +1639,7 @@ static int build_string_join(krpc_call *call, const krpc_value *args, krpc_value
     if (!(kids[1] = collection(call, v, "StringJoin", false)))
         return KRPC_ERROR;
     if (kids[1]->type->sub[0]->code != FT_STRING)
-        return fail(call, INVALID, "StringJoin joins strings, not %s", kids[1]->type->sub[0]->name);
+        return call_failf(call, INVALID, "StringJoin joins strings, not %s", kids[1]->type->sub[0]->name);
     return string_node(call, S_JOIN, T_(call, FT_STRING), kids, 2, result);
 }
 
@@ -1662,7 +1652,7 @@ static int build_string_concat(krpc_call *call, const krpc_value *args, krpc_val
         if (!is_value(call, v[i], "A value given to StringConcat"))
             return KRPC_ERROR;
         if (v[i]->type->code != FT_STRING)
-            return fail(call, INVALID, "StringConcat joins strings, not %s (use ConvertToString)", v[i]->type->name);
+            return call_failf(call, INVALID, "StringConcat joins strings, not %s (use ConvertToString)", v[i]->type->name);
         if (!(v[i] = coerce(call, v[i], T_(call, FT_STRING), "a value given to StringConcat")))
             return KRPC_ERROR;
     }
@@ -1676,7 +1666,7 @@ static int build_variable(krpc_call *call, const krpc_value *args, krpc_value *r
     if (!t)
         return KRPC_ERROR;
     if (!valid_name(args[0].u.s.data))
-        return fail(call, ARGUMENT, "A variable needs a name");
+        return call_failf(call, ARGUMENT, "A variable needs a name");
     fnode *n = node(call, FO_VAR, t, NULL, 0);
     if (n)
         n->name = arena_strdup(&FS(call)->mem, args[0].u.s.data);
@@ -1689,9 +1679,9 @@ static int build_state_variable(krpc_call *call, const krpc_value *args, krpc_va
     if (!init || !is_value(call, init, "The initial value of a StateVariable"))
         return KRPC_ERROR;
     if (!valid_name(args[0].u.s.data))
-        return fail(call, ARGUMENT, "A state variable needs a name");
+        return call_failf(call, ARGUMENT, "A state variable needs a name");
     if (init->type->code == FT_SEQ)
-        return fail(call, ARGUMENT, "The initial value of a StateVariable is a lazily evaluated sequence; use ToList "
+        return call_failf(call, ARGUMENT, "The initial value of a StateVariable is a lazily evaluated sequence; use ToList "
                                     "or ToSet to make it a collection");
     fval v;
     if (fn_eval_state_init(call, init, &v))
@@ -1712,7 +1702,7 @@ static int build_assign(krpc_call *call, const krpc_value *args, krpc_value *res
     if (!v)
         return KRPC_ERROR;
     if (var->op != FO_VAR && var->op != FO_STATE && var->op != FO_PARAM)
-        return fail(call, INVALID, "Assign needs a Variable, StateVariable or Parameter to assign to");
+        return call_failf(call, INVALID, "Assign needs a Variable, StateVariable or Parameter to assign to");
     fnode *kids[2] = {var, coerce(call, v, var->type, posf(call, "the value assigned to %s", var->name))};
     if (!kids[1])
         return KRPC_ERROR;
@@ -1726,7 +1716,7 @@ static int block(krpc_call *call, const krpc_value *vars, const krpc_value *stmt
         return KRPC_ERROR;
     size_t n = stmts->u.seq.count;
     if (n == 0)
-        return fail(call, ARGUMENT, "A block needs at least one statement");
+        return call_failf(call, ARGUMENT, "A block needs at least one statement");
     fnode **v = NULL;
     size_t nv = 0;
     if (vars) {
@@ -1735,10 +1725,10 @@ static int block(krpc_call *call, const krpc_value *vars, const krpc_value *stmt
         nv = vars->u.seq.count;
         for (size_t i = 0; i < nv; i++) {
             if (v[i]->op != FO_VAR)
-                return fail(call, ARGUMENT, "The variables of a block must be Variable expressions");
+                return call_failf(call, ARGUMENT, "The variables of a block must be Variable expressions");
             for (size_t j = 0; j < i; j++)
                 if (v[j] == v[i])
-                    return fail(call, ARGUMENT, "The variable %s is declared twice", v[i]->name);
+                    return call_failf(call, ARGUMENT, "The variable %s is declared twice", v[i]->name);
         }
     }
     /* a block evaluates to its last statement */
@@ -1797,12 +1787,12 @@ static int build_for_each(krpc_call *call, const krpc_value *args, krpc_value *r
     if (!b)
         return KRPC_ERROR;
     if (v->op != FO_VAR && v->op != FO_STATE)
-        return fail(call, ARGUMENT, "The loop variable of ForEach must be a Variable");
+        return call_failf(call, ARGUMENT, "The loop variable of ForEach must be a Variable");
     fnode *coll = collection(call, c, "ForEach", false);
     if (!coll)
         return KRPC_ERROR;
     if (!ft_widens(coll->type->sub[0], v->type) && !ft_eq_plain(coll->type->sub[0], v->type))
-        return fail(call, INVALID, "The elements, of type %s, cannot be assigned to the loop variable %s of type %s",
+        return call_failf(call, INVALID, "The elements, of type %s, cannot be assigned to the loop variable %s of type %s",
                     coll->type->sub[0]->name, v->name, v->type->name);
     fnode *kids[3] = {v, coll, b};
     return node_result(node(call, FO_FOREACH, VOID_T(call), kids, 3), result);
@@ -1839,7 +1829,7 @@ static const kexception *find_exception(krpc_call *call, const krpc_value *svc, 
         for (size_t i = 0; i < s->nexceptions; i++)
             if (strcmp(s->exceptions[i]->name, name->u.s.data) == 0)
                 return s->exceptions[i];
-    fail(call, ARGUMENT, "No exception %s.%s is declared by a service", svc->u.s.data, name->u.s.data);
+    call_failf(call, ARGUMENT, "No exception %s.%s is declared by a service", svc->u.s.data, name->u.s.data);
     return NULL;
 }
 
@@ -1863,7 +1853,7 @@ static fnode *message_variable(krpc_call *call, const krpc_value *v, bool *ok) {
     fnode *m = arg_node(call, v, "message");
     if (!m || (m->op != FO_VAR && m->op != FO_STATE) || m->type->code != FT_STRING) {
         if (m)
-            fail(call, ARGUMENT, "The message of a catch must be a string Variable");
+            call_failf(call, ARGUMENT, "The message of a catch must be a string Variable");
         *ok = false;
         return NULL;
     }
@@ -1917,7 +1907,7 @@ static int expr_get_return_type(krpc_call *call, const krpc_value *args, krpc_va
     const ftype *t = fn_result_type(this_expr(args));
     const char *why;
     if (!ft_returnable(t, &why))
-        return fail(call, INVALID, "%s", why);
+        return call_failf(call, INVALID, "%s", why);
     return type_result(t, result);
 }
 

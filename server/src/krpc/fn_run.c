@@ -12,16 +12,6 @@
 
 static kcallctx *ctx_of(krpc_call *call) { return (kcallctx *)call; }
 
-static int fail(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) {
-    kcallctx *c = ctx_of(call);
-    va_list ap;
-    va_start(ap, fmt);
-    kerror_vkind(c->err, c->a, kind, fmt, ap);
-    va_end(ap);
-    return KRPC_ERROR;
-}
-
 const ftype *fn_result_type(const fnode *root) {
     return root->op == FO_LAMBDA ? root->type->sub[root->type->n - 1] : root->type;
 }
@@ -168,7 +158,7 @@ static fnode *arg_function(krpc_call *call, const krpc_value *v) {
     kcallctx *c = ctx_of(call);
     kobject *o = objects_get(&c->srv->objects, v->u.obj.id);
     if (!o || o->ptr != v->u.obj.ptr || !o->cls->decl || o->cls->decl->release != fn_expr_release) {
-        fail(call, KRPC_ERR_ARGUMENT, "The function is not an Expression");
+        call_failf(call, KRPC_ERR_ARGUMENT, "The function is not an Expression");
         return NULL;
     }
     return o->ptr;
@@ -236,18 +226,18 @@ static const fnode *usable(krpc_call *call, const krpc_value *v, bool value_need
     if (!root || fn_check(fn_state(c->srv), root, c->a, c->err))
         return NULL;
     if (!params_ok && root->op == FO_LAMBDA && root->n > 1) {
-        fail(call, KRPC_ERR_ARGUMENT, "A function that is streamed, or checked for an event, cannot take parameters");
+        call_failf(call, KRPC_ERR_ARGUMENT, "A function that is streamed, or checked for an event, cannot take parameters");
         return NULL;
     }
     const ftype *t = fn_result_type(root);
     const char *why;
     if (t->code == FT_VOID) {
         if (value_needed) {
-            fail(call, KRPC_ERR_ARGUMENT, "The function has no value, so it cannot be streamed");
+            call_failf(call, KRPC_ERR_ARGUMENT, "The function has no value, so it cannot be streamed");
             return NULL;
         }
     } else if (!ft_returnable(t, &why)) {
-        fail(call, KRPC_ERR_ARGUMENT, "%s", why);
+        call_failf(call, KRPC_ERR_ARGUMENT, "%s", why);
         return NULL;
     }
     return root;
@@ -268,7 +258,7 @@ int fn_krpc_run_function(krpc_call *call, const krpc_value *args, krpc_value *re
     const krpc_value *list = &args[1];
     size_t np = root->op == FO_LAMBDA ? root->n - 1 : 0;
     if (list->u.seq.count != np)
-        return fail(call, KRPC_ERR_ARGUMENT, "The function takes %zu arguments, but %zu were given", np,
+        return call_failf(call, KRPC_ERR_ARGUMENT, "The function takes %zu arguments, but %zu were given", np,
                     list->u.seq.count);
     fval *fargs = krpc_alloc(call, (np ? np : 1) * sizeof *fargs);
     int rc = KRPC_OK;
@@ -279,7 +269,7 @@ int fn_krpc_run_function(krpc_call *call, const krpc_value *args, krpc_value *re
         fargs[i] = fv_null();
         if (item->is_null) {
             if (!p->type->nullable)
-                rc = fail(call, KRPC_ERR_ARGUMENT, "The argument for parameter %s is null, but its type %s is not "
+                rc = call_failf(call, KRPC_ERR_ARGUMENT, "The argument for parameter %s is null, but its type %s is not "
                                                    "nullable",
                           p->name, p->type->name);
             continue;
@@ -289,14 +279,14 @@ int fn_krpc_run_function(krpc_call *call, const krpc_value *args, krpc_value *re
         kerror derr = {0};
         kvalue_ctx ctx = {.a = c->a, .objects = &c->srv->objects, .err = &derr, .gen = KGEN_V07};
         if (!kt || value_decode(&ctx, kt, (const uint8_t *)item->u.s.data, item->u.s.len, &kv)) {
-            rc = fail(call, KRPC_ERR_ARGUMENT, "The argument for parameter %s is not a value of type %s%s%s", p->name,
+            rc = call_failf(call, KRPC_ERR_ARGUMENT, "The argument for parameter %s is not a value of type %s%s%s", p->name,
                       p->type->name, derr.set ? ": " : "", derr.set ? derr.description : "");
             continue;
         }
         if (kt->code == KT_CLASS && kv.u.obj.ptr) {
             kobject *o = objects_get(&c->srv->objects, kv.u.obj.id);
             if (o && o->cls != kt->cls) {
-                rc = fail(call, KRPC_ERR_ARGUMENT, "The argument for parameter %s is a %s, not a %s", p->name,
+                rc = call_failf(call, KRPC_ERR_ARGUMENT, "The argument for parameter %s is a %s, not a %s", p->name,
                           o->cls->type.dotnet, kt->dotnet);
                 continue;
             }
@@ -365,7 +355,7 @@ int fn_krpc_add_event(krpc_call *call, const krpc_value *args, krpc_value *resul
     if (!root)
         return KRPC_ERROR;
     if (fn_result_type(root)->code != FT_BOOL)
-        return fail(call, KRPC_ERR_ARGUMENT, "The function must evaluate to a boolean value");
+        return call_failf(call, KRPC_ERR_ARGUMENT, "The function must evaluate to a boolean value");
     if (!streams_event_create_internal(call, event_condition, (void *)root, NULL, result))
         return KRPC_ERROR;
     return KRPC_OK;

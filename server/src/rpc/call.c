@@ -5,6 +5,7 @@
 #include "rpc/value.h"
 #include "util/varint.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -340,4 +341,13 @@ int call_capture(krpc_server *srv, const kcall *src, arena *tmp, arena *dst, kca
         q += len;
     }
     return 0;
+}
+
+int call_failf(krpc_call *call, krpc_error_kind kind, const char *fmt, ...) {
+    kcallctx *c = (kcallctx *)call;
+    va_list ap;
+    va_start(ap, fmt);
+    kerror_vkind(c->err, c->a, kind, fmt, ap);
+    va_end(ap);
+    return KRPC_ERROR;
 }
