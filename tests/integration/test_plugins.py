@@ -570,6 +570,25 @@ def yields_resume_on_later_updates():
 
 
 @test
+def a_server_behind_its_tick_rate_still_reads_its_clients():
+    """Every tick longer than the period (3 ms at 1,000 Hz): the server is
+    behind for good and ticks back to back, but each pass of the loop still
+    polls the sockets, so calls, new clients and handshakes are served and
+    ticks go on (libuv runs a timer restarted with 0 from its own callback in
+    the same pass, before any I/O: that starved every client)."""
+    with Server("--tick-rate", "1000", plugins=[testservice(), plugin("plugin_yields")]) as srv:
+        c = Client(srv)
+        c.value("YieldTest", "SetTickCost", s32(3000))
+        t0 = dec_varint(yvalue(c, "Ticks"))[0]
+        for i in range(20):
+            eq(dec_string(c.value("TestService", "Int32ToString", s32(i))), str(i), "served while behind")
+        late = Client(srv, name="late", stream=True)
+        eq(yint(late, "Wait", s32(3)) >= 3, True, "a client that connects while behind is served")
+        t1 = dec_varint(yvalue(c, "Ticks"))[0]
+        check(t1 - t0 >= 3, "ticks go on: %d" % (t1 - t0))
+
+
+@test
 def yield_state_freed_when_client_leaves():
     with Server(plugins=[testservice(), plugin("plugin_yields")]) as srv:
         watcher = Client(srv, name="watcher")

@@ -12,6 +12,7 @@
 #include "testplugin.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 typedef struct yield_state {
     uint64_t ticks;
@@ -19,6 +20,7 @@ typedef struct yield_state {
     int64_t allocs;
     int64_t frees;
     int64_t same_tick_resumes;
+    int32_t tick_cost_us; /* each tick busy for this long (SetTickCost) */
 } yield_state;
 
 typedef struct step {
@@ -104,12 +106,20 @@ PROC(ticks) {
     return KRPC_OK;
 }
 
+/* Make every tick take this long, so that a test can put the server behind
+ * its tick rate for good. */
+PROC(set_tick_cost) {
+    ((yield_state *)call->state)->tick_cost_us = args[0].u.i32 > 0 ? args[0].u.i32 : 0;
+    return KRPC_OK;
+}
+
 PROC(last_dt) {
     result->u.d = ((yield_state *)call->state)->last_dt;
     return KRPC_OK;
 }
 
 static const krpc_param_decl n_param[] = {{.name = "n", .type = "sint32"}, END};
+static const krpc_param_decl us_param[] = {{.name = "microseconds", .type = "sint32"}, END};
 
 static const krpc_procedure_decl procedures[] = {
     {.name = "Wait", .fn = wait, .params = n_param, .returns = "sint64"},
@@ -120,6 +130,7 @@ static const krpc_procedure_decl procedures[] = {
     {.name = "SameTickResumes", .fn = same_tick_resumes, .returns = "sint64"},
     {.name = "Ticks", .fn = ticks, .returns = "uint64"},
     {.name = "LastDt", .fn = last_dt, .returns = "double"},
+    {.name = "SetTickCost", .fn = set_tick_cost, .params = us_param},
     END,
 };
 
@@ -145,6 +156,13 @@ static void tick(void *state, double dt) {
     yield_state *st = state;
     st->ticks++;
     st->last_dt = dt;
+    if (st->tick_cost_us > 0) {
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        do
+            clock_gettime(CLOCK_MONOTONIC, &t);
+        while ((t.tv_sec - t0.tv_sec) * 1000000 + (t.tv_nsec - t0.tv_nsec) / 1000 < st->tick_cost_us);
+    }
 }
 
 /* Every state handed to the host must be freed by now; the stderr line lets

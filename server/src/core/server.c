@@ -235,8 +235,14 @@ static void on_tick(uv_timer_t *t) {
     if (srv->next_tick_ns + period < now)
         srv->next_tick_ns = now; /* fell behind: do not try to catch up */
     uint64_t wait = srv->next_tick_ns > now ? srv->next_tick_ns - now : 0;
+    uint64_t wait_ms = (wait + 999999) / 1000000;
+    /* At least 1 ms: libuv (1.44) runs a timer restarted with 0 from its own
+     * callback again in the same pass, before polling any socket, so a
+     * server behind its tick rate would tick on and never read a client. */
+    if (wait_ms == 0)
+        wait_ms = 1;
     uv_update_time(&srv->loop);
-    uv_timer_start(&srv->tick_timer, on_tick, (wait + 999999) / 1000000, 0);
+    uv_timer_start(&srv->tick_timer, on_tick, wait_ms, 0);
 }
 
 static void on_idle(uv_idle_t *h) { krpc_server_tick(h->data); }
