@@ -186,6 +186,32 @@ void scheduler_held_poll(krpc_server *srv) {
     }
 }
 
+/* A client served more than once in an update is pipelining: its later
+ * answers gather and go out in one write when the RPC phase ends (its first
+ * went out at once), instead of a system call per answer. */
+static void cork_pipeliner(krpc_server *srv, kconn *conn) {
+    if (!conn || conn->corked)
+        return;
+    if (srv->ncorked == srv->corked_cap) {
+        size_t cap = srv->corked_cap ? 2 * srv->corked_cap : 16;
+        kconn **p = realloc(srv->corked, cap * sizeof *p);
+        if (!p)
+            return; /* answered one write each, as before */
+        srv->corked = p;
+        srv->corked_cap = cap;
+    }
+    conn_cork(conn);
+    srv->corked[srv->ncorked++] = conn;
+}
+
+/* Connections closed meanwhile are still allocated: they are freed by libuv's
+ * close callbacks, which run after this update. */
+static void uncork_pipeliners(krpc_server *srv) {
+    for (size_t i = 0; i < srv->ncorked; i++)
+        conn_uncork(srv->corked[i]);
+    srv->ncorked = 0;
+}
+
 void scheduler_rpc_phase(krpc_server *srv) {
     /* Fairness floor: a client not yet served in this update gets one run
      * (its continuation, else its next request) whatever the budget, so that
@@ -224,8 +250,12 @@ void scheduler_rpc_phase(krpc_server *srv) {
         n = srv->nclients;
         for (size_t i = 0; c && i < n && !over_budget(srv); i++) {
             kclient *next = c->next;
-            if (!c->active && may_serve(srv, c) && serve_next(srv, c))
-                ran = true;
+            if (!c->active && may_serve(srv, c)) {
+                if (c->served_update == srv->update_count)
+                    cork_pipeliner(srv, c->rpc);
+                if (serve_next(srv, c))
+                    ran = true;
+            }
             c = next;
             if (!srv->ring)
                 break;
@@ -233,4 +263,5 @@ void scheduler_rpc_phase(krpc_server *srv) {
         if (!ran || srv->cfg.one_rpc_per_update || over_budget(srv))
             break;
     }
+    uncork_pipeliners(srv);
 }

@@ -330,6 +330,7 @@ void krpc_server_destroy(krpc_server *srv) {
     for (int g = 0; g < KGEN_COUNT; g++)
         kbuf_free(&srv->services_cache[g]);
     kbuf_free(&srv->scratch);
+    free(srv->corked);
     for (size_t i = 0; i < srv->nendpoints; i++)
         endpoint_free(&srv->endpoints[i]);
     free((char *)srv->cfg.version);

@@ -189,6 +189,8 @@ struct krpc_server {
     uint64_t exec_ns_this_update;
     uint64_t poll_ns_this_update;
     uint32_t max_time_per_update_us; /* live value (adaptive) */
+    kconn **corked;  /* connections whose answers gather until the RPC phase ends */
+    size_t ncorked, corked_cap;
     uint32_t game_scene;
 
     /* Holding the tick (KRPC.HoldTick, core/tick.c). While a client holds

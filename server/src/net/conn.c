@@ -122,6 +122,10 @@ static void really_close(kconn *c) {
 }
 
 static void on_write(uv_write_t *r, int status);
+static void flush_gathered(kconn *c);
+
+/* Bytes a corked connection gathers before it sends them anyway. */
+#define CORK_FLUSH_BYTES 65536
 
 /* Hand what gathered in c->out to libuv. */
 static int start_write(kconn *c) {
@@ -198,7 +202,15 @@ int conn_writev(kconn *c, const uv_buf_t *bufs, unsigned nbufs) {
         skip = 0;
     }
     c->write_pending += len;
-    if (!c->writing && !c->corked && start_write(c) != 0) {
+    if (c->corked) {
+        /* a corked connection still sends once a socket buffer's worth has
+         * gathered: a client that reads is never over max_send_buffer
+         * because of the cork */
+        if (!c->writing && c->out.len >= CORK_FLUSH_BYTES)
+            flush_gathered(c);
+        return c->state == CONN_CLOSING ? -1 : 0;
+    }
+    if (!c->writing && start_write(c) != 0) {
         conn_close(c);
         return -1;
     }
@@ -207,18 +219,9 @@ int conn_writev(kconn *c, const uv_buf_t *bufs, unsigned nbufs) {
 
 void conn_cork(kconn *c) { c->corked = true; }
 
-void conn_uncork(kconn *c) {
-    if (!c->corked)
-        return;
-    c->corked = false;
-    if (c->writing || uv_is_closing(&c->h.handle))
-        return;
-    if (!c->out.len) {
-        if (c->state == CONN_CLOSING && c->write_pending == 0)
-            really_close(c); /* closed while corked: nothing left to send */
-        return;
-    }
-    /* what gathered goes out in one write (or one uv_write for the rest) */
+/* What gathered in c->out goes out in one write (or one uv_write for the
+ * rest). */
+static void flush_gathered(kconn *c) {
     uv_buf_t b = uv_buf_init((char *)c->out.data, (unsigned)c->out.len);
     int n = uv_try_write(&c->h.stream, &b, 1);
     if (n < 0 && n != UV_EAGAIN) {
@@ -235,6 +238,20 @@ void conn_uncork(kconn *c) {
     } else if (c->state == CONN_CLOSING && c->write_pending == 0) {
         really_close(c); /* closed while corked, and now all sent */
     }
+}
+
+void conn_uncork(kconn *c) {
+    if (!c->corked)
+        return;
+    c->corked = false;
+    if (c->writing || uv_is_closing(&c->h.handle))
+        return;
+    if (!c->out.len) {
+        if (c->state == CONN_CLOSING && c->write_pending == 0)
+            really_close(c); /* closed while corked: nothing left to send */
+        return;
+    }
+    flush_gathered(c);
 }
 
 int conn_send(kconn *c, const uint8_t *data, size_t len) {
