@@ -3,12 +3,13 @@
  * ConnectionResponse), MultiplexedRequest{request} into the real server,
  * reconnects, garbage between attempts, and stream updates sent as
  * MultiplexedResponse{stream_update}. The port is one end of a
- * pseudo-terminal; the harness writes the input to the other end and reads
+ * socketpair; the harness writes the input to the other end and reads
  * back what the server writes, which must be a sequence of well-formed framed
  * ConnectionResponse / MultiplexedResponse messages.
  *
  * Input: one flags byte, then the bytes the client sends.
- *   bits 1-4  the bytes arrive in writes of this many bytes (0: all at once)
+ *   bits 1-4  v: the bytes arrive in writes of 2^(v-1) bytes, or of a 64th
+ *             of the input if that is more (0: all at once)
  *   bit 5     the handshake timeout has passed when the next update runs
  * Each input starts on a freshly opened port (no client, nothing pending). */
 #include "fuzz_server.h"
@@ -24,11 +25,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The server's port for an input is one end of a socketpair (master is the
+ * other; slave a duplicate of the server's end, to see what it has not read
+ * yet). The pseudo-terminal only lets the server start with a serial
+ * endpoint: its system calls made this target the slowest by far, and the
+ * termios set-up is the integration tests' (socat ptys). */
+static int pty_master = -1, pty_slave = -1;
 static int master = -1, slave = -1;
 static kbuf out; /* read from the port, not yet a whole message */
 static bool verbose;
@@ -36,15 +44,13 @@ static bool verbose;
 static void open_pty(void) {
     static char name[128];
     struct termios tio;
-    if (openpty(&master, &slave, name, NULL, NULL) != 0) {
+    if (openpty(&pty_master, &pty_slave, name, NULL, NULL) != 0) {
         perror("fuzz_serial: openpty");
         abort();
     }
-    /* the harness's end: raw too, so that nothing is translated */
-    tcgetattr(master, &tio);
+    tcgetattr(pty_master, &tio);
     cfmakeraw(&tio);
-    tcsetattr(master, TCSANOW, &tio);
-    fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+    tcsetattr(pty_master, TCSANOW, &tio);
     fz_serial_port = name;
     verbose = getenv("KRPC_FUZZ_VERBOSE") && *getenv("KRPC_FUZZ_VERBOSE");
 }
@@ -75,24 +81,49 @@ static void check_output(void) {
     }
 }
 
+/* Take in what the server wrote so far; true if there was something. */
+static bool drain(void) {
+    uint8_t buf[4096];
+    ssize_t n;
+    bool got = false;
+    while ((n = read(master, buf, sizeof buf)) > 0) {
+        kbuf_append(&out, buf, (size_t)n);
+        got = true;
+    }
+    if (got)
+        check_output();
+    return got;
+}
+
 /* Run the loop until the server has read everything written to the port and
- * nothing more comes out of it. */
+ * nothing more comes out of it. One quiet round is enough: a socketpair
+ * delivers each write at once. */
 static void settle(krpc_server *srv) {
-    for (int idle = 0, round = 0; idle < 3 && round < 10000; round++) {
+    for (int idle = 0, round = 0; idle < 1 && round < 10000; round++) {
         uv_run(&srv->loop, UV_RUN_NOWAIT);
-        bool got = false;
-        uint8_t buf[4096];
-        ssize_t n;
-        while ((n = read(master, buf, sizeof buf)) > 0) {
-            kbuf_append(&out, buf, (size_t)n);
-            got = true;
-        }
-        if (got)
-            check_output();
+        bool got = drain();
         int pending = 0;
         ioctl(slave, FIONREAD, &pending);
         idle = got || pending ? 0 : idle + 1;
     }
+}
+
+/* Run the loop until the server has read all that was written to the port
+ * (so that the next chunk arrives in a read of its own). Cheaper than
+ * settle(), which also waits for the server's output to stop: the time of a
+ * pseudo-terminal's system calls is most of this target's. */
+static void consume(krpc_server *srv) {
+    for (int round = 0, last = -1, still = 0; round < 10000 && still < 3; round++) {
+        int pending = 0;
+        ioctl(slave, FIONREAD, &pending); /* also lets the tty layer deliver */
+        if (!pending)
+            break;
+        still = pending == last ? still + 1 : 0; /* the server stopped reading (flow control) */
+        last = pending;
+        uv_run(&srv->loop, UV_RUN_NOWAIT);
+        drain();
+    }
+    drain();
 }
 
 static void send_bytes(krpc_server *srv, const uint8_t *p, size_t n) {
@@ -105,14 +136,17 @@ static void send_bytes(krpc_server *srv, const uint8_t *p, size_t n) {
             perror("fuzz_serial: write");
             abort();
         }
-        settle(srv);
+        if (n)
+            settle(srv); /* the port is full: let the server read and answer */
+        else
+            consume(srv);
     }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1)
         return 0;
-    if (master < 0)
+    if (pty_master < 0)
         open_pty();
     uint8_t flags = data[0];
     data++;
@@ -125,18 +159,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uv_run(&srv->loop, UV_RUN_NOWAIT);
     }
     fz_check_clean(srv);
-    tcflush(slave, TCIOFLUSH);
-    uint8_t junk[4096];
-    while (read(master, junk, sizeof junk) > 0)
-        ;
     out.len = 0;
-    if (serial_endpoint_start(ep) != 0) {
-        fprintf(stderr, "fuzz_serial: cannot reopen %s\n", fz_serial_port);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0 ||
+        (slave = dup(sv[1])) < 0) {
+        perror("fuzz_serial: socketpair");
+        abort();
+    }
+    master = sv[0];
+    if (serial_endpoint_start_fd(ep, sv[1]) != 0) {
+        fprintf(stderr, "fuzz_serial: cannot attach the port\n");
         abort();
     }
     size_t chunk = (flags >> 1) & 15;
-    if (!chunk)
-        chunk = size ? size : 1;
+    chunk = chunk ? (size_t)1 << (chunk - 1) : size ? size : 1;
+    if (chunk < size / 64)
+        chunk = size / 64; /* at most 64 writes (+1): each costs system calls on both sides */
     for (size_t at = 0; at < size; at += chunk)
         send_bytes(srv, data + at, size - at < chunk ? size - at : chunk);
     settle(srv);
@@ -157,6 +195,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     serial_endpoint_stop(ep);
     uv_run(&srv->loop, UV_RUN_NOWAIT);
+    close(master);
+    close(slave);
+    master = slave = -1;
     fz_tick(srv);
     fz_check_clean(srv);
     return 0;

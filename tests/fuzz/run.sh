@@ -63,7 +63,7 @@ run_one() {
     # targets with a server keep state across inputs: they check for leaks
     # themselves, each time they replace the server (fuzz_server.c)
     local leaks=1
-    case $t in handshake | request | websocket) leaks=0 ;; esac
+    case $t in handshake | request | websocket | serial) leaks=0 ;; esac
     # libFuzzer's entropic schedule (the default) updates per-feature counts
     # after every input: half the time per input of the targets that run the
     # server (thousands of features each), a sixth of config's. Turning it off

@@ -227,10 +227,8 @@ static void port_failed(kserial *p, const char *why) {
     p->retry_ns = clock_now_ns() + RETRY_NS;
 }
 
-static int attach_port(kserial *p, char *why, size_t n) {
-    int fd = open_port(&p->ep->cfg, why, n);
-    if (fd < 0)
-        return -1;
+/* Poll fd as the port; on failure fd is closed. */
+static int attach_fd(kserial *p, int fd, char *why, size_t n) {
     p->poll = malloc(sizeof *p->poll);
     if (!p->poll)
         abort();
@@ -246,6 +244,11 @@ static int attach_port(kserial *p, char *why, size_t n) {
     p->events = 0;
     update_events(p);
     return 0;
+}
+
+static int attach_port(kserial *p, char *why, size_t n) {
+    int fd = open_port(&p->ep->cfg, why, n);
+    return fd < 0 ? -1 : attach_fd(p, fd, why, n);
 }
 
 /* Queue bytes and write what the port takes now. Never fails the port here
@@ -526,13 +529,8 @@ void serial_check(kendpoint *ep, uint64_t now_ns) {
         reject(p, KRPC__SCHEMA__CONNECTION_RESPONSE__STATUS__TIMEOUT, TIMEOUT_TEXT);
 }
 
-int serial_endpoint_start(kendpoint *ep) {
+static kserial *new_port(kendpoint *ep) {
     krpc_server *srv = ep->srv;
-    char why[300];
-    if (check_settings(&ep->cfg, why, sizeof why)) {
-        KLOG_ERROR(&srv->log, "%s", why);
-        return KRPC_EINVAL;
-    }
     kserial *p = calloc(1, sizeof *p);
     if (!p)
         abort();
@@ -542,8 +540,26 @@ int serial_endpoint_start(kendpoint *ep) {
     uv_timer_init(&srv->loop, &p->kick);
     p->kick.data = p;
     ep->serial = p;
-    if (attach_port(p, why, sizeof why)) {
-        KLOG_ERROR(&srv->log, "%s", why);
+    return p;
+}
+
+int serial_endpoint_start(kendpoint *ep) {
+    char why[300];
+    if (check_settings(&ep->cfg, why, sizeof why)) {
+        KLOG_ERROR(&ep->srv->log, "%s", why);
+        return KRPC_EINVAL;
+    }
+    if (attach_port(new_port(ep), why, sizeof why)) {
+        KLOG_ERROR(&ep->srv->log, "%s", why);
+        return KRPC_EIO;
+    }
+    return 0;
+}
+
+int serial_endpoint_start_fd(kendpoint *ep, int fd) {
+    char why[300];
+    if (attach_fd(new_port(ep), fd, why, sizeof why)) {
+        KLOG_ERROR(&ep->srv->log, "%s", why);
         return KRPC_EIO;
     }
     return 0;

@@ -35,6 +35,11 @@ void ws_close_malformed(kconn *c);
 
 /* Serial ports: transports.md 4. */
 int serial_endpoint_start(kendpoint *ep);
+/* The same on a descriptor already open, which the endpoint then owns (the
+ * serial fuzz target passes one end of a socketpair: a pseudo-terminal's
+ * system calls were most of its time). A port that fails is reopened by its
+ * configured path, as always. */
+int serial_endpoint_start_fd(kendpoint *ep, int fd);
 void serial_endpoint_stop(kendpoint *ep);
 /* Per update: the handshake timeout, reopening a port that failed. */
 void serial_check(kendpoint *ep, uint64_t now_ns);
