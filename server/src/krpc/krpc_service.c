@@ -135,33 +135,38 @@ static int set_paused(krpc_call *call, const krpc_value *args, krpc_value *resul
     return srv->paused_request(srv->paused_request_state, call, args[0].u.b);
 }
 
-static const krpc_procedure_decl procedures[] = {
-    {.name = "GetClientID", .fn = get_client_id, .returns = "bytes",
-     .doc = "Returns the identifier for the current client."},
-    {.name = "GetClientName", .fn = get_client_name, .returns = "string",
-     .doc = "Returns the name of the current client.\nThis is an empty string if the client has no name."},
-    {.name = "GetStatus", .fn = get_status, .returns = "status",
-     .doc = "Returns some information about the server, such as the version."},
-    {.name = "GetServices", .fn = get_services, .returns = "services",
-     .doc = "Returns information on all services, procedures, classes, properties etc. provided by "
-            "the server.\nCan be used by client libraries to automatically create functionality such "
-            "as stubs."},
-    {.name = "AddStream", .fn = streams_krpc_add_stream, .returns = "stream",
-     .params = (const krpc_param_decl[]){{"call", "procedure_call", NULL, "The call to stream."},
-                                         {"start", "bool", "true", "Whether to start the stream."},
-                                         {0}},
-     .doc = "Add a streaming request and return its identifier."},
-    {.name = "StartStream", .fn = streams_krpc_start_stream,
-     .params = (const krpc_param_decl[]){{"id", "uint64", NULL, "Identifier of the stream."}, {0}},
-     .doc = "Start a previously added streaming request."},
-    {.name = "SetStreamRate", .fn = streams_krpc_set_stream_rate,
-     .params = (const krpc_param_decl[]){{"id", "uint64", NULL, "Identifier of the stream."},
-                                         {"rate", "float", NULL, "Rate in Hz; 0 means every update."},
-                                         {0}},
-     .doc = "Set the update rate for a stream in Hz."},
-    {.name = "RemoveStream", .fn = streams_krpc_remove_stream,
-     .params = (const krpc_param_decl[]){{"id", "uint64", NULL, "Identifier of the stream."}, {0}},
+/* The procedures both protocol generations declare the same way, in the same
+ * order (their ids follow from it). */
+#define KRPC_COMMON_PROCEDURES \
+    {.name = "GetClientID", .fn = get_client_id, .returns = "bytes", \
+     .doc = "Returns the identifier for the current client."}, \
+    {.name = "GetClientName", .fn = get_client_name, .returns = "string", \
+     .doc = "Returns the name of the current client.\nThis is an empty string if the client has no name."}, \
+    {.name = "GetStatus", .fn = get_status, .returns = "status", \
+     .doc = "Returns some information about the server, such as the version."}, \
+    {.name = "GetServices", .fn = get_services, .returns = "services", \
+     .doc = "Returns information on all services, procedures, classes, properties etc. provided by " \
+            "the server.\nCan be used by client libraries to automatically create functionality such " \
+            "as stubs."}, \
+    {.name = "AddStream", .fn = streams_krpc_add_stream, .returns = "stream", \
+     .params = (const krpc_param_decl[]){{"call", "procedure_call", NULL, "The call to stream."}, \
+                                         {"start", "bool", "true", "Whether to start the stream."}, \
+                                         {0}}, \
+     .doc = "Add a streaming request and return its identifier."}, \
+    {.name = "StartStream", .fn = streams_krpc_start_stream, \
+     .params = (const krpc_param_decl[]){{"id", "uint64", NULL, "Identifier of the stream."}, {0}}, \
+     .doc = "Start a previously added streaming request."}, \
+    {.name = "SetStreamRate", .fn = streams_krpc_set_stream_rate, \
+     .params = (const krpc_param_decl[]){{"id", "uint64", NULL, "Identifier of the stream."}, \
+                                         {"rate", "float", NULL, "Rate in Hz; 0 means every update."}, \
+                                         {0}}, \
+     .doc = "Set the update rate for a stream in Hz."}, \
+    {.name = "RemoveStream", .fn = streams_krpc_remove_stream, \
+     .params = (const krpc_param_decl[]){{"id", "uint64", NULL, "Identifier of the stream."}, {0}}, \
      .doc = "Remove a streaming request."},
+
+static const krpc_procedure_decl procedures[] = {
+    KRPC_COMMON_PROCEDURES
     {.name = "AddEvent", .fn = streams_krpc_add_event, .returns = "event",
      .params = (const krpc_param_decl[]){{"expression", "Expression", NULL, "A boolean expression."}, {0}},
      .doc = "Create an event from a server side expression."},
@@ -237,32 +242,7 @@ static const krpc_exception_decl exceptions[] = {
  * NextTick; the Expression methods in the order of krpc/function.c. */
 
 static const krpc_procedure_decl procedures_v07[] = {
-    {.name = "GetClientID", .fn = get_client_id, .returns = "bytes",
-     .doc = "Returns the identifier for the current client."},
-    {.name = "GetClientName", .fn = get_client_name, .returns = "string",
-     .doc = "Returns the name of the current client.\nThis is an empty string if the client has no name."},
-    {.name = "GetStatus", .fn = get_status, .returns = "status",
-     .doc = "Returns some information about the server, such as the version."},
-    {.name = "GetServices", .fn = get_services, .returns = "services",
-     .doc = "Returns information on all services, procedures, classes, properties etc. provided by "
-            "the server.\nCan be used by client libraries to automatically create functionality such "
-            "as stubs."},
-    {.name = "AddStream", .fn = streams_krpc_add_stream, .returns = "stream",
-     .params = (const krpc_param_decl[]){{"call", "procedure_call", NULL, "The call to stream."},
-                                         {"start", "bool", "true", "Whether to start the stream."},
-                                         {0}},
-     .doc = "Add a streaming request and return its identifier."},
-    {.name = "StartStream", .fn = streams_krpc_start_stream,
-     .params = (const krpc_param_decl[]){{"id", "uint64", NULL, "Identifier of the stream."}, {0}},
-     .doc = "Start a previously added streaming request."},
-    {.name = "SetStreamRate", .fn = streams_krpc_set_stream_rate,
-     .params = (const krpc_param_decl[]){{"id", "uint64", NULL, "Identifier of the stream."},
-                                         {"rate", "float", NULL, "Rate in Hz; 0 means every update."},
-                                         {0}},
-     .doc = "Set the update rate for a stream in Hz."},
-    {.name = "RemoveStream", .fn = streams_krpc_remove_stream,
-     .params = (const krpc_param_decl[]){{"id", "uint64", NULL, "Identifier of the stream."}, {0}},
-     .doc = "Remove a streaming request."},
+    KRPC_COMMON_PROCEDURES
     {.name = "AddFunctionStream", .fn = fn_krpc_add_function_stream, .returns = "stream",
      .params = (const krpc_param_decl[]){{"function", "Expression", NULL, "The function to stream."}, {0}},
      .doc = "Add a stream of the value a server side function evaluates to, evaluated every update. "
