@@ -167,12 +167,12 @@ def frame(msg):
     return varint(len(data)) + data
 
 
-class Conn:
-    """One socket to the server, with varint-framed messages."""
+class Framed:
+    """A socket carrying varint-framed messages (TCP, local sockets)."""
 
-    def __init__(self, port, timeout=5):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def __init__(self, sock, timeout=5):
+        self.sock = sock
+        self.sock.settimeout(timeout)
         self.buf = b""
 
     def send(self, data):
@@ -189,9 +189,7 @@ class Conn:
             self.buf += chunk
 
     def recv_raw(self):
-        i = 0
-        n = 0
-        shift = 0
+        i = n = shift = 0
         while True:
             self._fill(i + 1)
             c = self.buf[i]
@@ -220,8 +218,20 @@ class Conn:
         except socket.timeout:
             return False
 
+    def settimeout(self, t):
+        self.sock.settimeout(t)
+
     def close(self):
         self.sock.close()
+
+
+class Conn(Framed):
+    """One TCP connection to the server, with varint-framed messages."""
+
+    def __init__(self, port, timeout=5):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().__init__(sock, timeout)
 
 
 class Client:

@@ -17,7 +17,7 @@ import time
 import tty
 
 import krpctest
-from krpctest import (check, clients_of, dec_string, dec_varint, enc_sint32, enc_string, eq, make_call, pb,
+from krpctest import (Framed, check, clients_of, dec_string, dec_varint, enc_sint32, enc_string, eq, make_call, pb,
                       run_tests, test, varint)
 
 WRONG_TYPE_RPC = ("Connection request was for the stream server, but this is the rpc server. "
@@ -129,64 +129,7 @@ class TempDir:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-# ---- varint-framed channels (TCP, local sockets) ----------------------------
-
-class Framed:
-    """A socket carrying varint-framed messages."""
-
-    def __init__(self, sock, timeout=5):
-        self.sock = sock
-        self.sock.settimeout(timeout)
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def send_msg(self, msg):
-        self.send(krpctest.frame(msg))
-
-    def _fill(self, n):
-        while len(self.buf) < n:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed by the server")
-            self.buf += chunk
-
-    def recv_raw(self):
-        i = n = shift = 0
-        while True:
-            self._fill(i + 1)
-            c = self.buf[i]
-            i += 1
-            n |= (c & 0x7F) << shift
-            shift += 7
-            if not c & 0x80:
-                break
-        self._fill(i + n)
-        data = self.buf[i:i + n]
-        self.buf = self.buf[i + n:]
-        return data
-
-    def recv(self, cls):
-        m = cls()
-        m.ParseFromString(self.recv_raw())
-        return m
-
-    def closed_by_server(self, timeout=5):
-        self.sock.settimeout(timeout)
-        try:
-            return self.buf == b"" and self.sock.recv(1) == b""
-        except ConnectionResetError:
-            return True
-        except socket.timeout:
-            return False
-
-    def settimeout(self, t):
-        self.sock.settimeout(t)
-
-    def close(self):
-        self.sock.close()
-
+# ---- varint-framed channels (TCP, local sockets): krpctest.Framed ------------
 
 def tcp_socket(port):
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
