@@ -617,11 +617,18 @@ def reader_that_never_reads():
 def reader_never_reads_rpc(srv, by):
     # 20 kB answers: one fits the 64 kB cap, a pile of them does not
     msg = frame(pb.Request(calls=[make_call("TestService", "EchoNullableString", enc_string("y" * 20000))]))
-    # a client that reads its answers is never dropped, however many it asks for
+    # a client that reads its answers is never dropped, however many it asks for,
+    # one at a time or pipelined (answers gathered into one write must not
+    # count against its send buffer as if it did not read)
     ok = Client(srv, name="reader")
     for _ in range(200):
         ok.rpc.send(msg)
         eq(len(ok.rpc.recv(pb.Response).results[0].value), 20003, "answer")
+    sender = threading.Thread(target=ok.rpc.send, args=(msg * 200,), daemon=True)
+    sender.start()
+    for _ in range(200):
+        eq(len(ok.rpc.recv(pb.Response).results[0].value), 20003, "pipelined answer")
+    sender.join()
     # one that sends and never reads is
     c = Client(srv, name="unread")
     c.rpc.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)

@@ -170,8 +170,16 @@ int conn_writev(kconn *c, const uv_buf_t *bufs, unsigned nbufs) {
     for (unsigned i = 0; i < nbufs; i++)
         total += bufs[i].len;
     status_count_written(c->srv, total);
+    if (c->corked && !c->writing && c->out.len &&
+        (c->out.len + total >= CORK_FLUSH_BYTES || c->write_pending + total > c->srv->cfg.max_send_buffer)) {
+        /* what gathered goes now: a cork never makes a client that reads
+         * pass max_send_buffer, nor holds more than a socket buffer's worth */
+        flush_gathered(c);
+        if (c->state == CONN_CLOSING)
+            return -1;
+    }
     size_t done = 0;
-    if (c->write_pending == 0 && !c->corked) {
+    if (c->write_pending == 0 && (!c->corked || total >= CORK_FLUSH_BYTES)) {
         int n = uv_try_write(&c->h.stream, bufs, nbufs);
         if (n == (int)total)
             return 0;
@@ -202,15 +210,7 @@ int conn_writev(kconn *c, const uv_buf_t *bufs, unsigned nbufs) {
         skip = 0;
     }
     c->write_pending += len;
-    if (c->corked) {
-        /* a corked connection still sends once a socket buffer's worth has
-         * gathered: a client that reads is never over max_send_buffer
-         * because of the cork */
-        if (!c->writing && c->out.len >= CORK_FLUSH_BYTES)
-            flush_gathered(c);
-        return c->state == CONN_CLOSING ? -1 : 0;
-    }
-    if (!c->writing && start_write(c) != 0) {
+    if (!c->writing && !c->corked && start_write(c) != 0) {
         conn_close(c);
         return -1;
     }
