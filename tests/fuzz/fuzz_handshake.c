@@ -12,12 +12,7 @@
  * ConnectionResponse followed by Responses (or StreamUpdates). */
 #include "fuzz_server.h"
 
-#include <string.h>
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static const uint8_t known_id[KRPC_CLIENT_ID_LEN] = {0x8f, 0x3c, 0x7a, 0x12, 0x9b, 0x44, 0xe1, 0x4d,
-                                                     0xa0, 0x5c, 0x31, 0x77, 0x0e, 0x2a, 0x6b, 0xd9};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1)
@@ -27,8 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size--;
     krpc_server *srv = fz_server();
     fz_conn conns[3]; /* the known client's rpc and stream, the fuzzed one */
-    kclient *known = fz_client_open(srv, &conns[0], NULL);
-    memcpy(known->id, known_id, sizeof known_id);
+    fz_known_client_open(srv, FZ_TCP, &conns[0]);
     conn_role role = flags & 1 ? ROLE_STREAM : ROLE_RPC;
     fz_conn *fc = &conns[1];
     fz_conn_open(fc, srv, role, role == ROLE_RPC ? FZ_HANDSHAKE_THEN_RESPONSES : FZ_STREAM_HANDSHAKE_THEN_UPDATES);

@@ -61,6 +61,9 @@ void fz_conn_open_ep(fz_conn *fc, krpc_server *srv, size_t ep, conn_role role, f
  * connection joined to it). */
 kclient *fz_client_open(krpc_server *srv, fz_conn *rpc, fz_conn *stream);
 kclient *fz_client_open_ep(krpc_server *srv, size_t ep, fz_conn *rpc, fz_conn *stream);
+/* An RPC client with the id of the spec's worked examples (8f3c7a12...),
+ * which the corpora's stream handshakes name, on endpoint ep. */
+kclient *fz_known_client_open(krpc_server *srv, size_t ep, fz_conn *rpc);
 /* Bytes from the client: what the read callback does with them. */
 void fz_conn_feed(fz_conn *fc, const uint8_t *data, size_t len);
 /* Run the loop without blocking until nothing is left to do, then read and
