@@ -710,7 +710,9 @@ def flood_of_pipelined_requests():
         print("note: 128 k requests in %.2f s, 512 k in %.2f s (x%.1f); bystander waited at most %.3f s"
               % (t1, t4, t4 / t1, max(w1, w4)))
         check(max(w1, w4) < 1.0, "a bystander waited %.2f s during a flood" % max(w1, w4))
-        check(t4 / t1 < 8, "4 times the requests took %.1f times as long (%.2f s, %.2f s): quadratic"
+        # (t1 at least 0.5 s: answered together, 128 k can take 0.1 s, and
+        # the ratio would be noise; quadratic, 512 k took 5 s)
+        check(t4 / max(t1, 0.5) < 8, "4 times the requests took %.1f times as long (%.2f s, %.2f s): quadratic"
               % (t4 / t1, t1, t4))
         served(srv, by, "floods of pipelined requests")
 
