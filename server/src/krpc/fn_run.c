@@ -226,7 +226,8 @@ static const fnode *usable(krpc_call *call, const krpc_value *v, bool value_need
     if (!root || fn_check(fn_state(c->srv), root, c->a, c->err))
         return NULL;
     if (!params_ok && root->op == FO_LAMBDA && root->n > 1) {
-        call_failf(call, KRPC_ERR_ARGUMENT, "A function that is streamed, or checked for an event, cannot take parameters");
+        call_failf(call, KRPC_ERR_ARGUMENT,
+                   "A function that is streamed, or checked for an event, cannot take parameters");
         return NULL;
     }
     const ftype *t = fn_result_type(root);
@@ -259,7 +260,7 @@ int fn_krpc_run_function(krpc_call *call, const krpc_value *args, krpc_value *re
     size_t np = root->op == FO_LAMBDA ? root->n - 1 : 0;
     if (list->u.seq.count != np)
         return call_failf(call, KRPC_ERR_ARGUMENT, "The function takes %zu arguments, but %zu were given", np,
-                    list->u.seq.count);
+                          list->u.seq.count);
     fval *fargs = krpc_alloc(call, (np ? np : 1) * sizeof *fargs);
     int rc = KRPC_OK;
     size_t done = 0;
@@ -269,9 +270,9 @@ int fn_krpc_run_function(krpc_call *call, const krpc_value *args, krpc_value *re
         fargs[i] = fv_null();
         if (item->is_null) {
             if (!p->type->nullable)
-                rc = call_failf(call, KRPC_ERR_ARGUMENT, "The argument for parameter %s is null, but its type %s is not "
-                                                   "nullable",
-                          p->name, p->type->name);
+                rc = call_failf(call, KRPC_ERR_ARGUMENT,
+                                "The argument for parameter %s is null, but its type %s is not nullable", p->name,
+                                p->type->name);
             continue;
         }
         const ktype *kt = fn_wire_type(fs, p->type);
@@ -279,15 +280,15 @@ int fn_krpc_run_function(krpc_call *call, const krpc_value *args, krpc_value *re
         kerror derr = {0};
         kvalue_ctx ctx = {.a = c->a, .objects = &c->srv->objects, .err = &derr, .gen = KGEN_V07};
         if (!kt || value_decode(&ctx, kt, (const uint8_t *)item->u.s.data, item->u.s.len, &kv)) {
-            rc = call_failf(call, KRPC_ERR_ARGUMENT, "The argument for parameter %s is not a value of type %s%s%s", p->name,
-                      p->type->name, derr.set ? ": " : "", derr.set ? derr.description : "");
+            rc = call_failf(call, KRPC_ERR_ARGUMENT, "The argument for parameter %s is not a value of type %s%s%s",
+                            p->name, p->type->name, derr.set ? ": " : "", derr.set ? derr.description : "");
             continue;
         }
         if (kt->code == KT_CLASS && kv.u.obj.ptr) {
             kobject *o = objects_get(&c->srv->objects, kv.u.obj.id);
             if (o && o->cls != kt->cls) {
-                rc = call_failf(call, KRPC_ERR_ARGUMENT, "The argument for parameter %s is a %s, not a %s", p->name,
-                          o->cls->type.dotnet, kt->dotnet);
+                rc = call_failf(call, KRPC_ERR_ARGUMENT, "The argument for parameter %s is a %s, not a %s",
+                                p->name, o->cls->type.dotnet, kt->dotnet);
                 continue;
             }
         }
