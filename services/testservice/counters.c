@@ -10,7 +10,8 @@
  * inline when short), found through an open-addressing index of 32-bit
  * (hash tag, position) words. A client's index is small (1 KiB for 100
  * counters), so it stays cached while that client's counters are looked up,
- * and each entry sits next to the one looked up before.
+ * and each entry sits next to the one looked up before. A stream finds its
+ * counter once and keeps where it is in the stream's memo.
  */
 #include "testservice.h"
 
@@ -236,7 +237,25 @@ static bool make_room(client_counters *cc) {
     return true;
 }
 
+/* What a stream of Counter keeps between updates (krpc_stream_memo): its
+ * counter, found once. A stream is one client's and its id never changes,
+ * and counters are never removed, so the client and position stay right. */
+typedef struct counter_memo {
+    client_counters *cc;
+    size_t position; /* + 1; 0: not found yet */
+} counter_memo;
+
+static int32_t bump(counter_entry *entry) {
+    entry->count = (int32_t)((uint32_t)entry->count + 1u); /* wraps like C# */
+    return entry->count;
+}
+
 int ts_counter_increment(krpc_call *call, const krpc_value *id, int32_t *count) {
+    counter_memo *memo = krpc_stream_memo(call, sizeof *memo);
+    if (memo != NULL && memo->position != 0) {
+        *count = bump(&memo->cc->entries[memo->position - 1]);
+        return KRPC_OK;
+    }
     ts_counter_table *table = ts_state_of(call)->counters;
     uint8_t client[CLIENT_ID_SIZE] = {0};
     const uint8_t *caller = krpc_client_id(call);
@@ -274,9 +293,12 @@ int ts_counter_increment(krpc_call *call, const krpc_value *id, int32_t *count) 
         cc->used++;
         *slot = tag_of(hash) | (uint32_t)cc->used;
     }
-    counter_entry *entry = &cc->entries[(*slot & POSITION_MASK) - 1];
-    entry->count = (int32_t)((uint32_t)entry->count + 1u); /* wraps like C# */
-    *count = entry->count;
+    const size_t position = *slot & POSITION_MASK;
+    if (memo != NULL) {
+        memo->cc = cc;
+        memo->position = position;
+    }
+    *count = bump(&cc->entries[position - 1]);
     return KRPC_OK;
 }
 

@@ -362,5 +362,49 @@ def shared_calls_are_evaluated_once_per_update():
             eq([b - a for a, b in zip(vals, vals[1:])], [1] * (len(vals) - 1), "one evaluation per update")
 
 
+@test
+def each_stream_keeps_its_own_memo_from_update_to_update():
+    """krpc_stream_memo: the same memory for every evaluation of one stream
+    (the procedure counts them in it), a different one for each stream, none
+    for an ordinary call; a stream added again starts afresh."""
+    import os
+    plugin = os.path.join(os.environ["KRPC_TEST_PLUGIN_DIR"], "plugin_shared.so")
+    with Server(plugins=[plugin]) as srv:
+        a = Client(srv, name="a", stream=True)
+        b = Client(srv, name="b", stream=True)
+        memo = lambda i: make_call("SharedService", "Memo", enc_sint32(i))
+        eq(dec_sint(a.value("SharedService", "Memo", enc_sint32(1))), -1, "an ordinary call has no memo")
+        ids = [(a, add_stream(a, memo(1))), (a, add_stream(a, memo(2))), (b, add_stream(b, memo(1)))]
+        for c, sid in ids:
+            first = next_result(c, sid)
+            check(not first.HasField("error"), "the memo's rules hold: %s" % first.error.description)
+            values = [dec_sint(first.value)] + [dec_sint(next_result(c, sid).value) for _ in range(4)]
+            check(values[0] >= 1, "counted from 1: %r" % values)
+            eq(values, list(range(values[0], values[0] + 5)), "one evaluation per update, in the same memory")
+        a.value("KRPC", "RemoveStream", varint(ids[0][1]))
+        for _ in range(2):  # an update has applied the removal (else the same stream comes back)
+            next_result(a, ids[1][1])
+        again = add_stream(a, memo(1))
+        eq(dec_sint(next_result(a, again).value), 1, "a new stream starts with a new memo")
+
+
+@test
+def a_streamed_counter_and_direct_calls_count_together():
+    """Counter finds a stream's counter once and keeps it in the stream's memo:
+    direct calls and the stream must still count the one counter."""
+    with Server() as srv:
+        c = Client(srv, stream=True)
+        sid = add_stream(c, make_call("TestService", "Counter", enc_string("both")))
+        streamed = [dec_sint(next_result(c, sid).value)]
+        direct = []
+        for _ in range(5):
+            direct.append(dec_sint(c.value("TestService", "Counter", enc_string("both"))))
+            streamed.append(dec_sint(next_result(c, sid).value))
+        # every count up to the last one streamed came from an evaluation
+        # (read in order) or a direct call: each exactly once
+        upto = [v for v in streamed + direct if v <= streamed[-1]]
+        eq(sorted(upto), list(range(1, streamed[-1] + 1)), "one counter (streamed %r, direct %r)" % (streamed, direct))
+
+
 if __name__ == "__main__":
     run_tests()

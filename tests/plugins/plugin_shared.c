@@ -1,7 +1,9 @@
 /*
- * plugin_shared.c - KRPC_SHARED: streams of a shared procedure from many
- * clients are evaluated once per update; the same procedure without the flag
- * is evaluated once per stream. Each procedure counts its evaluations.
+ * plugin_shared.c - what a stream's evaluations share. KRPC_SHARED: streams
+ * of a shared procedure from many clients are evaluated once per update; the
+ * same procedure without the flag is evaluated once per stream. Each
+ * procedure counts its evaluations. krpc_stream_memo: each stream's own
+ * memory, kept from one evaluation to the next.
  */
 #include "testplugin.h"
 
@@ -27,6 +29,41 @@ PROC(separate_value) {
     return KRPC_OK;
 }
 
+/* What one stream of Memo keeps. */
+typedef struct memo {
+    int32_t evaluations;
+    int32_t id; /* the argument at the first evaluation */
+} memo;
+
+/* The number of times this stream has been evaluated (1 the first time), or
+ * -1 outside a stream. Each evaluation also checks the memo's rules and
+ * raises if one is broken: the same bytes for the same size, none for
+ * another size, 0 or more than KRPC_STREAM_MEMO_MAX bytes, and the argument
+ * unchanged since the first evaluation. */
+PROC(memo_evaluations) {
+    memo *m = krpc_stream_memo(call, sizeof *m);
+    if (m == NULL) {
+        result->u.i32 = -1;
+        return KRPC_OK;
+    }
+    if (krpc_stream_memo(call, sizeof *m) != m) {
+        return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, "memo: another pointer for the same size");
+    }
+    if (krpc_stream_memo(call, sizeof *m + 1) != NULL || krpc_stream_memo(call, 0) != NULL ||
+        krpc_stream_memo(call, KRPC_STREAM_MEMO_MAX + 1) != NULL) {
+        return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, "memo: given for a size it should refuse");
+    }
+    if (m->evaluations == 0) {
+        m->id = args[0].u.i32;
+    } else if (m->id != args[0].u.i32) {
+        return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, "memo: another stream's memory");
+    }
+    result->u.i32 = ++m->evaluations;
+    return KRPC_OK;
+}
+
+static const krpc_param_decl memo_params[] = {{.name = "id", .type = "sint32"}, END};
+
 PROC(evaluations) {
     (void)args;
     counts *c = call->state;
@@ -43,6 +80,7 @@ static const krpc_procedure_decl procedures[] = {
     {.name = "SharedValue", .fn = shared_value, .returns = "sint32", .flags = KRPC_SHARED},
     {.name = "SeparateValue", .fn = separate_value, .returns = "sint32"},
     {.name = "Evaluations", .fn = evaluations, .returns = "tuple(sint32,sint32)"},
+    {.name = "Memo", .fn = memo_evaluations, .params = memo_params, .returns = "sint32"},
     END,
 };
 

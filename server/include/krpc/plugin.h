@@ -485,6 +485,20 @@ struct krpc_host_api {
      * server's TestService.DumpExpressionTree). Returns KRPC_OK, or raises
      * and returns KRPC_ERROR. */
     int (*dump_expression)(krpc_call *call, const krpc_value *expression, krpc_value *out);
+
+    /* Memory kept with the stream being evaluated, for what a procedure can
+     * work out once and reuse each update: which of its objects the stream's
+     * arguments name, say, instead of looking them up again. A stream is one
+     * client's, its arguments never change, and it is evaluated every update,
+     * so thousands of streams cost what the lookups cost. The first call in a
+     * stream gets size zeroed bytes; its later evaluations get the same bytes
+     * back. NULL when the call is not a stream's evaluation (an ordinary call,
+     * a call inside an expression), when size is 0, over KRPC_STREAM_MEMO_MAX
+     * or not the first call's: work it out then as usual. The bytes are freed
+     * with the stream; keep in them only values, or pointers to what outlives
+     * every stream (your state), never call memory. Server thread. Use
+     * krpc_stream_memo, which checks that the host has it. */
+    void *(*stream_memo)(krpc_call *call, size_t size);
 };
 
 static inline void *krpc_alloc(krpc_call *c, size_t n) { return c->api->alloc(c, n); }
@@ -507,6 +521,14 @@ static inline const char *krpc_client_name(krpc_call *c) { return c->api->client
  * header): KRPC_HOST_API_HAS(api, user_data). */
 #define KRPC_HOST_API_HAS(api, member) \
     ((api)->size >= offsetof(krpc_host_api, member) + sizeof((api)->member))
+
+/* The most bytes stream_memo gives a stream. */
+#define KRPC_STREAM_MEMO_MAX 4096
+
+/* The stream's memory (see stream_memo), or NULL, also from an older host. */
+static inline void *krpc_stream_memo(krpc_call *c, size_t size) {
+    return KRPC_HOST_API_HAS(c->api, stream_memo) ? c->api->stream_memo(c, size) : NULL;
+}
 
 /* ========================================================================
  * 4. The plugin

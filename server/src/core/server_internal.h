@@ -112,14 +112,23 @@ struct kclient {
 /* One call of a request, or a nested procedure_call value: where it goes,
  * its decoded arguments, and (once run) its outcome. */
 struct kcall {
-    /* first, together, what every execution touches (a stream runs its call
-     * every update; thousands of them must stay cheap) */
+    /* first what only lookup and binding read */
+    kerror lookup_err;
+    kerror bind_err;      /* first error found on supplied arguments */
+    kgen gen;             /* protocol generation of the client that sent it */
+    uint8_t *present;     /* argument supplied (1) */
+    /* last, together, what every execution touches (a stream runs its call
+     * every update; thousands of them must stay cheap): a stream's captured
+     * arguments and memo follow in memory (streams/streams.c) */
     const kproc *proc;    /* NULL if lookup failed (lookup_err) */
     krpc_value *args;     /* nparams */
-    uint8_t *present;     /* argument supplied (1) */
+    void *memo;           /* a stream's krpc_stream_memo, once asked for */
+    arena *keep;          /* a stream's call: its memory, for the memo; else NULL */
+    size_t memo_size;
     /* execution */
     enum { CALL_PENDING, CALL_YIELDED, CALL_DONE } state;
     bool is_null;         /* outcome: null */
+    bool bound;           /* every argument supplied and checked (a captured call): no binding */
     krpc_resume_fn resume;
     void *rstate;
     void (*rfree)(void *);
@@ -127,9 +136,6 @@ struct kcall {
     const uint8_t *value;
     size_t value_len;
     kerror err;
-    kerror bind_err;      /* first error found on supplied arguments */
-    kgen gen;             /* protocol generation of the client that sent it */
-    kerror lookup_err;
 };
 
 struct krequest {
@@ -342,6 +348,7 @@ typedef struct kcallctx {
     krpc_server *srv;
     kclient *client;
     const kproc *proc;
+    kcall *call; /* the call being run, when there is one (stream_memo) */
     arena *a;
     kerror *err;
     bool yielded;

@@ -56,6 +56,19 @@ static const char *api_client_name(krpc_call *call) {
     return cl ? cl->name : "";
 }
 
+/* Zeroed in the stream's own memory on first use (next to its arguments,
+ * which the stream phase prefetches), the same bytes afterwards. */
+static void *api_stream_memo(krpc_call *call, size_t size) {
+    kcall *c = ctx_of(call)->call;
+    if (!c || !c->keep || !size || size > KRPC_STREAM_MEMO_MAX)
+        return NULL;
+    if (!c->memo) {
+        c->memo = arena_zalloc(c->keep, size);
+        c->memo_size = size;
+    }
+    return c->memo_size == size ? c->memo : NULL;
+}
+
 static void api_object_destroyed(krpc_host *host, const char *class_name, void *obj) {
     krpc_server *srv = host->srv;
     for (size_t i = 0; i < srv->registry.nservices; i++) {
@@ -204,4 +217,5 @@ const krpc_host_api krpc_host_api_v1 = {
     .set_service_flags = api_set_service_flags,
     .on_client_disconnect = api_on_client_disconnect,
     .dump_expression = fn_dump_expression,
+    .stream_memo = api_stream_memo,
 };

@@ -230,7 +230,7 @@ void call_execute_into(krpc_server *srv, kclient *client, kcall *c, arena *a, bo
             c->state = CALL_DONE;
             return;
         }
-        if (call_bind(c, a, &c->err)) {
+        if (!c->bound && call_bind(c, a, &c->err)) {
             c->state = CALL_DONE;
             return;
         }
@@ -244,7 +244,7 @@ void call_execute_into(krpc_server *srv, kclient *client, kcall *c, arena *a, bo
     }
     const kproc *p = c->proc;
     kcallctx ctx = {.pub = {.api = &krpc_host_api_v1, .state = p->svc->plugin ? p->svc->plugin->state : NULL},
-                    .srv = srv, .client = client, .proc = p, .a = a, .err = &c->err};
+                    .srv = srv, .client = client, .proc = p, .call = c, .a = a, .err = &c->err};
     krpc_value result;
     memset(&result, 0, sizeof result);
     void *old_state = c->rstate;
@@ -324,6 +324,7 @@ int call_capture(krpc_server *srv, const kcall *src, arena *tmp, arena *dst, kca
     out->args = arena_zalloc(dst, np * sizeof *out->args);
     out->present = arena_alloc(dst, np);
     memset(out->present, 1, np);
+    out->bound = true;
     kvalue_ctx dctx = {.a = dst, .objects = &srv->objects, .err = err, .gen = src->gen};
     const uint8_t *q = kb, *end = kb + *keylen;
     uint64_t v = 0, len = 0;

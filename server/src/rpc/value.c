@@ -546,7 +546,7 @@ static int encode_field(kvalue_ctx *ctx, uint8_t key, const ktype *t, const krpc
     return 0;
 }
 
-int value_encode(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out) {
+int value_encode_other(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out) {
     uint8_t b[8];
     switch (t->code) {
     case KT_DOUBLE: {
@@ -565,24 +565,6 @@ int value_encode(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out
         kbuf_append(out, b, 4);
         return 0;
     }
-    case KT_SINT32:
-        kbuf_varint(out, zigzag32(v->u.i32));
-        return 0;
-    case KT_SINT64:
-        kbuf_varint(out, zigzag64(v->u.i64));
-        return 0;
-    case KT_UINT32:
-        kbuf_varint(out, v->u.u32);
-        return 0;
-    case KT_UINT64:
-        kbuf_varint(out, v->u.u64);
-        return 0;
-    case KT_BOOL:
-        kbuf_varint(out, v->u.b ? 1 : 0);
-        return 0;
-    case KT_ENUMERATION:
-        kbuf_varint(out, zigzag32(v->u.e));
-        return 0;
     case KT_STRING:
     case KT_BYTES:
         kbuf_varint(out, v->u.s.len);

@@ -40,9 +40,36 @@ typedef struct kbytes {
 /* Decode n bytes as type t. Returns 0, or -1 with ctx->err set. A class id 0
  * yields a null value (the caller checks nullability). */
 int value_decode(kvalue_ctx *ctx, const ktype *t, const uint8_t *p, size_t n, krpc_value *out);
+/* value_encode for every type but the varint scalars. */
+int value_encode_other(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out);
+
 /* Append the encoding of a non-null v to out. Returns 0, or -1 with ctx->err
- * set (a null inside a collection). */
-int value_encode(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out);
+ * set (a null inside a collection). Inline for the varint scalars most
+ * results and stream values are. */
+static inline int value_encode(kvalue_ctx *ctx, const ktype *t, const krpc_value *v, kbuf *out) {
+    switch (t->code) {
+    case KT_SINT32:
+        kbuf_varint(out, zigzag32(v->u.i32));
+        return 0;
+    case KT_SINT64:
+        kbuf_varint(out, zigzag64(v->u.i64));
+        return 0;
+    case KT_UINT32:
+        kbuf_varint(out, v->u.u32);
+        return 0;
+    case KT_UINT64:
+        kbuf_varint(out, v->u.u64);
+        return 0;
+    case KT_BOOL:
+        kbuf_varint(out, v->u.b ? 1 : 0);
+        return 0;
+    case KT_ENUMERATION:
+        kbuf_varint(out, zigzag32(v->u.e));
+        return 0;
+    default:
+        return value_encode_other(ctx, t, v, out);
+    }
+}
 
 /* A tiny protobuf field reader for the container messages. */
 typedef struct pb_reader {

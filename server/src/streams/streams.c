@@ -56,9 +56,10 @@ typedef struct kstream_ext {
     kcall call;
 } kstream_ext;
 
-/* EXT_ARGS: the bytes after the ext that an evaluation reads (key and
- * arguments), for a call with a few small arguments. */
-enum { VALUE_INLINE = 8, EXT_CHUNK = 512, EXT_ARGS = 128 };
+/* EXT_ARGS: the bytes after the ext that an evaluation reads (key,
+ * arguments and a procedure's memo, krpc_stream_memo), for a call with a few
+ * small arguments. */
+enum { VALUE_INLINE = 8, EXT_CHUNK = 512, EXT_ARGS = 192 };
 
 /* One stream or event: an element of its client's array, in creation order.
  * Elements move when the array grows or streams are removed, so no pointer to
@@ -250,6 +251,7 @@ int streams_krpc_add_stream(krpc_call *call, const krpc_value *args, krpc_value 
     }
     x->key = (uint8_t *)key;
     x->keylen = keylen;
+    x->call.keep = &x->mem; /* krpc_stream_memo */
     uint32_t kh = (uint32_t)hash_bytes(key, keylen);
     bool want_start = args[1].u.b;
     kstream *s = NULL;
@@ -408,14 +410,35 @@ int streams_krpc_add_event(krpc_call *call, const krpc_value *args, krpc_value *
 
 /* ---- the stream phase -------------------------------------------------- */
 
+/* Most values fit inline (VALUE_INLINE bytes): they are compared and stored
+ * as one zero-padded little-endian word, without a call to memcmp or memcpy
+ * for a few bytes, thousands of times per update. */
+static uint64_t small_word(const uint8_t *v, size_t n) {
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)v[i] << (8 * i);
+    return w;
+}
+
+static bool set_small_value(kstream *s, bool is_null, const uint8_t *v, size_t n) {
+    uint64_t w = small_word(v, n);
+    if (s->has_value && s->value_null == is_null && s->value_len == n && small_word(s->value.bytes, n) == w)
+        return false;
+    for (size_t i = 0; i < VALUE_INLINE; i++)
+        s->value.bytes[i] = (uint8_t)(w >> (8 * i));
+    return true;
+}
+
 /* Store a value; changed when it differs from the last one (null flag and
  * wire encoding; a null keeps its bytes: KRPC_SERVICE_NULL_AS_ID0 sends id 0
  * with it). */
 static void set_value(kstream *s, bool is_null, const uint8_t *v, size_t n) {
-    if (s->has_value && s->value_null == is_null && s->value_len == n && (n == 0 || memcmp(value_of(s), v, n) == 0))
-        return;
-    uint8_t *dst = s->value.bytes;
-    if (n > VALUE_INLINE || s->value_cap > VALUE_INLINE) {
+    if (n <= VALUE_INLINE && s->value_cap <= VALUE_INLINE) {
+        if (!set_small_value(s, is_null, v, n))
+            return;
+    } else {
+        if (s->has_value && s->value_null == is_null && s->value_len == n && (n == 0 || memcmp(value_of(s), v, n) == 0))
+            return;
         if (n > s->value_cap) {
             uint8_t *h = realloc(s->value_cap > VALUE_INLINE ? s->value.heap : NULL, n);
             if (!h)
@@ -423,10 +446,9 @@ static void set_value(kstream *s, bool is_null, const uint8_t *v, size_t n) {
             s->value.heap = h;
             s->value_cap = (uint32_t)n;
         }
-        dst = s->value.heap;
+        if (n)
+            memcpy(s->value.heap, v, n);
     }
-    if (n)
-        memcpy(dst, v, n);
     s->value_len = (uint32_t)n;
     s->has_value = true;
     s->value_null = is_null;
@@ -642,7 +664,7 @@ static void append_result(kbuf *b, const kclient *cl, kstream *s) {
         size_t n = s->value_len;
         size_t pr = (n ? 1 + varint_size(n) + n : 0) + (s->value_null ? 2 : 0);
         size_t res = (s->id ? 1 + varint_size(s->id) : 0) + 1 + varint_size(pr) + pr;
-        kbuf_reserve(b, 1 + varint_size(res) + res);
+        kbuf_reserve(b, 1 + varint_size(res) + res + VALUE_INLINE); /* + an inline value's whole word */
         uint8_t *p = b->data + b->len;
         *p++ = 0x0a; /* StreamUpdate.results */
         p += varint_encode(p, res);
@@ -655,7 +677,10 @@ static void append_result(kbuf *b, const kclient *cl, kstream *s) {
         if (n) {
             *p++ = 0x12; /* ProcedureResult.value */
             p += varint_encode(p, n);
-            memcpy(p, value_of(s), n);
+            if (s->value_cap <= VALUE_INLINE)
+                memcpy(p, s->value.bytes, VALUE_INLINE); /* one move; the bytes after n are overwritten */
+            else
+                memcpy(p, s->value.heap, n);
             p += n;
         }
         if (s->value_null) {
@@ -696,13 +721,14 @@ static void remove_marked(krpc_server *srv, kclient *cl, bool after_send) {
 enum { PREFETCH_AHEAD = 3 };
 
 static void prefetch_ext(const kstream_ext *x) {
-    /* the fields every execution touches (core/server_internal.h puts them
-     * first in kcall) */
-    __builtin_prefetch(&x->call);
-    __builtin_prefetch(&x->call.err);
-    __builtin_prefetch(&x->call.bind_err);
-    for (size_t off = 0; off < EXT_ARGS; off += 64)
-        __builtin_prefetch((const char *)(x + 1) + off);
+    /* every line from the call's hot fields (core/server_internal.h keeps
+     * them last) to the end of its arguments and memo: the block's alignment
+     * varies, so any line in between may hold them */
+    const uintptr_t line = 64;
+    uintptr_t from = (uintptr_t)&x->call.proc & ~(line - 1);
+    uintptr_t to = (uintptr_t)(x + 1) + EXT_ARGS;
+    for (uintptr_t a = from; a < to; a += line)
+        __builtin_prefetch((const void *)a);
 }
 
 /* Room for a StreamUpdate's length prefix in front of its first result:
@@ -751,7 +777,8 @@ void streams_phase(krpc_server *srv) {
                     s = eval_event(srv, cl, i);
                 else
                     s = eval_function(srv, cl, i);
-                arena_reset(&srv->stream_scratch);
+                if (srv->stream_scratch.total)
+                    arena_reset(&srv->stream_scratch);
                 if (!s)
                     break; /* the client's streams went during the evaluation */
             }

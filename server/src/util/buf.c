@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void kbuf_reserve(kbuf *b, size_t extra) {
-    if (b->cap - b->len >= extra)
-        return;
+void kbuf_grow(kbuf *b, size_t extra) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap - b->len < extra)
         cap *= 2;
@@ -41,11 +39,6 @@ void kbuf_appendf(kbuf *b, const char *fmt, ...) {
     vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
-}
-
-void kbuf_varint(kbuf *b, uint64_t v) {
-    kbuf_reserve(b, VARINT_MAX);
-    b->len += varint_encode(b->data + b->len, v);
 }
 
 void kbuf_consume(kbuf *b, size_t n) {

@@ -2,6 +2,8 @@
 #ifndef KRPC_BUF_H
 #define KRPC_BUF_H
 
+#include "varint.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,9 +13,18 @@ typedef struct kbuf {
     size_t cap;
 } kbuf;
 
-void kbuf_reserve(kbuf *b, size_t extra);
+/* Grow the buffer to take extra more bytes (kbuf_reserve's slow path). */
+void kbuf_grow(kbuf *b, size_t extra);
+/* Inline: values are encoded a few bytes at a time, thousands per update. */
+static inline void kbuf_reserve(kbuf *b, size_t extra) {
+    if (b->cap - b->len < extra)
+        kbuf_grow(b, extra);
+}
+static inline void kbuf_varint(kbuf *b, uint64_t v) {
+    kbuf_reserve(b, VARINT_MAX);
+    b->len += varint_encode(b->data + b->len, v);
+}
 void kbuf_append(kbuf *b, const void *data, size_t n);
-void kbuf_varint(kbuf *b, uint64_t v);
 /* printf onto the end of the buffer (no truncation). */
 void kbuf_appendf(kbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Drop the first n bytes. */
