@@ -372,9 +372,12 @@ def each_stream_keeps_its_own_memo_from_update_to_update():
     with Server(plugins=[plugin]) as srv:
         a = Client(srv, name="a", stream=True)
         b = Client(srv, name="b", stream=True)
-        memo = lambda i: make_call("SharedService", "Memo", enc_sint32(i))
+        memo = lambda i, proc="Memo": make_call("SharedService", proc, enc_sint32(i))
         eq(dec_sint(a.value("SharedService", "Memo", enc_sint32(1))), -1, "an ordinary call has no memo")
-        ids = [(a, add_stream(a, memo(1))), (a, add_stream(a, memo(2))), (b, add_stream(b, memo(1)))]
+        eq(dec_sint(a.value("SharedService", "MemoLarge", enc_sint32(1))), -1, "an ordinary call has no memo")
+        # a small memo and a larger one
+        ids = [(a, add_stream(a, memo(1))), (a, add_stream(a, memo(2))), (b, add_stream(b, memo(1))),
+               (a, add_stream(a, memo(1, "MemoLarge"))), (b, add_stream(b, memo(3, "MemoLarge")))]
         for c, sid in ids:
             first = next_result(c, sid)
             check(not first.HasField("error"), "the memo's rules hold: %s" % first.error.description)

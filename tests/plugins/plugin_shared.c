@@ -29,27 +29,31 @@ PROC(separate_value) {
     return KRPC_OK;
 }
 
-/* What one stream of Memo keeps. */
+/* What one stream of Memo keeps (MemoLarge: the same after 200 bytes). */
 typedef struct memo {
     int32_t evaluations;
     int32_t id; /* the argument at the first evaluation */
 } memo;
+
+typedef struct large_memo {
+    uint8_t filler[200];
+    memo m;
+} large_memo;
 
 /* The number of times this stream has been evaluated (1 the first time), or
  * -1 outside a stream. Each evaluation also checks the memo's rules and
  * raises if one is broken: the same bytes for the same size, none for
  * another size, 0 or more than KRPC_STREAM_MEMO_MAX bytes, and the argument
  * unchanged since the first evaluation. */
-PROC(memo_evaluations) {
-    memo *m = krpc_stream_memo(call, sizeof *m);
+static int count_in_memo(krpc_call *call, const krpc_value *args, krpc_value *result, size_t size, memo *m) {
     if (m == NULL) {
         result->u.i32 = -1;
         return KRPC_OK;
     }
-    if (krpc_stream_memo(call, sizeof *m) != m) {
+    if ((char *)krpc_stream_memo(call, size) + size != (char *)(m + 1)) {
         return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, "memo: another pointer for the same size");
     }
-    if (krpc_stream_memo(call, sizeof *m + 1) != NULL || krpc_stream_memo(call, 0) != NULL ||
+    if (krpc_stream_memo(call, size + 1) != NULL || krpc_stream_memo(call, 0) != NULL ||
         krpc_stream_memo(call, KRPC_STREAM_MEMO_MAX + 1) != NULL) {
         return krpc_raise(call, KRPC_ERR_INVALID_OPERATION, "memo: given for a size it should refuse");
     }
@@ -60,6 +64,13 @@ PROC(memo_evaluations) {
     }
     result->u.i32 = ++m->evaluations;
     return KRPC_OK;
+}
+
+PROC(memo_evaluations) { return count_in_memo(call, args, result, sizeof(memo), krpc_stream_memo(call, sizeof(memo))); }
+
+PROC(large_memo_evaluations) {
+    large_memo *l = krpc_stream_memo(call, sizeof *l);
+    return count_in_memo(call, args, result, sizeof *l, l != NULL ? &l->m : NULL);
 }
 
 static const krpc_param_decl memo_params[] = {{.name = "id", .type = "sint32"}, END};
@@ -81,6 +92,7 @@ static const krpc_procedure_decl procedures[] = {
     {.name = "SeparateValue", .fn = separate_value, .returns = "sint32"},
     {.name = "Evaluations", .fn = evaluations, .returns = "tuple(sint32,sint32)"},
     {.name = "Memo", .fn = memo_evaluations, .params = memo_params, .returns = "sint32"},
+    {.name = "MemoLarge", .fn = large_memo_evaluations, .params = memo_params, .returns = "sint32"},
     END,
 };
 
